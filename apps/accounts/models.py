@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.enums import CaseRole
+from apps.common.models import TimeStampedModel
+
+
+class User(AbstractUser):
+    """A person who signs in to Custos.
+
+    Being staff or superuser here does not open any case's evidence: access
+    to a case comes only from a CaseMembership (need-to-know).
+    """
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        full_name = self.get_full_name()
+        return f"{full_name} ({self.username})" if full_name else self.username
+
+
+class CaseMembership(TimeStampedModel):
+    """Membership of one user in one case, with the role they hold there."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="case_memberships",
+        verbose_name=_("user"),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("case"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=CaseRole)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+
+    class Meta:
+        verbose_name = _("case membership")
+        verbose_name_plural = _("case memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "case"], name="accounts_membership_one_role_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.case} ({self.get_role_display()})"

@@ -1,0 +1,91 @@
+"""Writes to evidence items."""
+
+from __future__ import annotations
+
+from typing import IO, TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from apps.cases.models import Case
+from apps.custody.enums import CustodyAction
+from apps.custody.services import custody_record
+from apps.evidence.enums import ProcessingStatus
+from apps.evidence.filenames import filename_custody_details, filename_fields
+from apps.evidence.models import EvidenceItem
+from apps.evidence.storage import digest_stream, store_original
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+
+def evidence_item_next_number(*, case: Case) -> int:
+    """The next item number in the case. Call inside a transaction.
+
+    Locks the case row so that two items created at once cannot take the
+    same number.
+    """
+    Case.objects.select_for_update().only("id").get(pk=case.pk)
+    highest = EvidenceItem.objects.filter(case=case).aggregate(highest=Max("number"))["highest"]
+    return (highest or 0) + 1
+
+
+def evidence_import_file(
+    *,
+    case: Case,
+    stream: IO[bytes],
+    original_filename: str,
+    declared_content_type: str,
+    kind: str,
+    actor_user: User | None = None,
+    actor_system: str = "",
+    **descriptive_fields: Any,
+) -> EvidenceItem:
+    """Import a file already in hand (seed data, a migration from another system).
+
+    Hashes the bytes, writes them to content-addressed archive storage,
+    reads them back to verify, and creates the item with custody events
+    "received" and "archived". Interactive uploads go through the intake
+    pipeline instead, which also identifies and describes the file.
+
+    Side effects: one file in evidence storage (unless identical bytes are
+    already there), one EvidenceItem, two CustodyEvents, one transaction.
+    """
+    digests = digest_stream(stream)
+    storage_name = store_original(stream=stream, digests=digests)
+    with transaction.atomic():
+        item = EvidenceItem.objects.create(
+            case=case,
+            number=evidence_item_next_number(case=case),
+            kind=kind,
+            **filename_fields(original_filename),
+            declared_content_type=declared_content_type,
+            size_bytes=digests.size_bytes,
+            sha256=digests.sha256,
+            sha512=digests.sha512,
+            storage_name=storage_name,
+            processing_status=ProcessingStatus.ARCHIVED,
+            uploaded_by=actor_user,
+            **descriptive_fields,
+        )
+        custody_record(
+            item=item,
+            action=CustodyAction.RECEIVED,
+            details={
+                **filename_custody_details(original_filename),
+                "declared_content_type": declared_content_type,
+                "size_bytes": digests.size_bytes,
+                "sha256": digests.sha256,
+                "via": "import",
+            },
+            actor_user=actor_user,
+            actor_system=actor_system,
+        )
+        custody_record(
+            item=item,
+            action=CustodyAction.ARCHIVED,
+            details={"storage_name": storage_name, "sha256": digests.sha256, "sha512": digests.sha512},
+            actor_user=actor_user,
+            actor_system=actor_system,
+        )
+    return item

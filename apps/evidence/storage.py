@@ -1,0 +1,77 @@
+"""Content-addressed, write-once storage of originals.
+
+An original's storage name is derived from its SHA-256 alone, so identical
+bytes are stored once however many times they are uploaded (every upload
+still gets its own EvidenceItem and custody chain), and no user-supplied
+filename ever becomes part of a path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import IO
+
+from django.core.files import File
+from django.core.files.storage import Storage, storages
+
+from apps.evidence.models import SHA256_PREFIX, SHA512_PREFIX
+
+CHUNK_SIZE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Digests:
+    sha256: str  # "sha256:<hex>"
+    sha512: str  # "sha512:<hex>"
+    size_bytes: int
+
+
+def evidence_storage() -> Storage:
+    return storages["evidence"]
+
+
+def original_storage_name(*, sha256: str) -> str:
+    hexdigest = sha256.removeprefix(SHA256_PREFIX)
+    if len(hexdigest) != 64:
+        raise ValueError("expected a SHA-256 digest")
+    return f"originals/sha256/{hexdigest[:2]}/{hexdigest[2:4]}/{hexdigest}"
+
+
+def digest_stream(stream: IO[bytes]) -> Digests:
+    """SHA-256, SHA-512 and size of a stream, read in chunks (never whole into memory)."""
+    sha256 = hashlib.sha256()
+    sha512 = hashlib.sha512()
+    size = 0
+    while chunk := stream.read(CHUNK_SIZE):
+        sha256.update(chunk)
+        sha512.update(chunk)
+        size += len(chunk)
+    return Digests(SHA256_PREFIX + sha256.hexdigest(), SHA512_PREFIX + sha512.hexdigest(), size)
+
+
+def store_original(*, stream: IO[bytes], digests: Digests) -> str:
+    """Write the stream under its content address unless those bytes are already stored.
+
+    Returns the storage name. The caller has hashed the stream; after
+    writing, the stored copy is read back and hashed again, so that a
+    storage fault cannot go unnoticed at the moment of archiving.
+    """
+    storage = evidence_storage()
+    name = original_storage_name(sha256=digests.sha256)
+    if not storage.exists(name):
+        stream.seek(0)
+        saved_name = storage.save(name, File(stream))
+        if saved_name != name:
+            # Another process stored the same bytes between exists() and
+            # save(); the content is identical, so keep theirs.
+            storage.delete(saved_name)
+    with storage.open(name, "rb") as stored:
+        if digest_stream(stored) != digests:
+            raise StoredCopyMismatchError(name)
+    return name
+
+
+class StoredCopyMismatchError(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the stored copy {name} does not match the hashes of the bytes received")

@@ -1,0 +1,42 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+
+from apps.accounts.enums import CaseRole
+from apps.accounts.models import User
+from apps.cases.models import Case
+from tests.factories import CaseFactory, MembershipFactory
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
+    return urlunsplit(parts)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which database, broker and cache this run uses (CI's log must show it)."""
+    database = settings.DATABASES["default"]
+    where = f"{database.get('HOST') or 'local'}:{database.get('PORT') or ''}".rstrip(":")
+    cache = settings.CACHES["default"]
+    return [
+        f"custos database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']} ({where})",
+        f"custos broker: {_redact(settings.CELERY_BROKER_URL)}",
+        f"custos cache: {cache['BACKEND'].rsplit('.', 1)[-1]} {_redact(str(cache.get('LOCATION', '')))}",
+    ]
+
+
+@pytest.fixture
+def case(db: None) -> Case:
+    return CaseFactory()
+
+
+@pytest.fixture
+def investigator(case: Case) -> User:
+    return MembershipFactory(case=case, role=CaseRole.INVESTIGATOR).user
