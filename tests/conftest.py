@@ -15,9 +15,9 @@ from tests.factories import CaseFactory, MembershipFactory
 
 def _redact(url: str) -> str:
     parts = urlsplit(url)
-    if parts.password:
-        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
-    return urlunsplit(parts)
+    if not parts.password:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
