@@ -266,7 +266,29 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# --- Custody: checkpoints and fixity -------------------------------------------------
+
+# An RFC 3161 time-stamping authority for checkpoints; empty = checkpoints are made
+# but say that they are untimestamped.
+CUSTODY_TSA_URL: str = env.str("CUSTODY_TSA_URL", default="")
+CUSTODY_CHECKPOINT_INTERVAL_SECONDS = env.int("CUSTODY_CHECKPOINT_INTERVAL_SECONDS", default=60 * 60)
+# Every archived original is re-hashed once per cycle, in even batches, at no more
+# than the read rate, so that fixity never starves intake of disk bandwidth.
+FIXITY_CYCLE_DAYS = env.int("FIXITY_CYCLE_DAYS", default=30)
+FIXITY_RUN_INTERVAL_SECONDS = env.int("FIXITY_RUN_INTERVAL_SECONDS", default=15 * 60)
+FIXITY_MAX_BYTES_PER_SECOND = env.int("FIXITY_MAX_BYTES_PER_SECOND", default=50 * 1024 * 1024)
+
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "custody-checkpoint": {
+        "task": "custody.checkpoint",
+        "schedule": float(CUSTODY_CHECKPOINT_INTERVAL_SECONDS),
+    },
+    "fixity-run": {
+        "task": "custody.fixity_run",
+        "schedule": float(FIXITY_RUN_INTERVAL_SECONDS),
+    },
+}
 
 # --- E-mail -------------------------------------------------------------------------
 

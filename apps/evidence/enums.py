@@ -28,6 +28,14 @@ class ReviewStatus(models.TextChoices):
     NEEDS_INFO = "needs_info", _("Needs more information")
 
 
+class IntegrityStatus(models.TextChoices):
+    """The result of the latest fixity check of the archived original."""
+
+    UNCHECKED = "unchecked", _("Not yet checked")
+    INTACT = "intact", _("Intact")
+    FAILED = "failed", _("Integrity failure")
+
+
 class CollectionMethod(models.TextChoices):
     CAPTURED_BY_INVESTIGATOR = "captured_by_investigator", _("Captured by the investigator")
     RECEIVED_FROM_WITNESS = "received_from_witness", _("Received from a witness")

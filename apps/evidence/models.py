@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.common.models import PublicModel
 from apps.common.validators import coordinate_constraints, coordinate_field
-from apps.evidence.enums import CollectionMethod, ConsentStatus, EvidenceKind, ProcessingStatus, ReviewStatus
+from apps.evidence.enums import (
+    CollectionMethod,
+    ConsentStatus,
+    EvidenceKind,
+    IntegrityStatus,
+    ProcessingStatus,
+    ReviewStatus,
+)
 
 if TYPE_CHECKING:
     from apps.incidents.models import Incident
@@ -69,6 +76,10 @@ class EvidenceItem(PublicModel):
     review_status = models.CharField(
         _("review status"), max_length=20, choices=ReviewStatus, default=ReviewStatus.SUBMITTED
     )
+    integrity_status = models.CharField(
+        _("integrity"), max_length=20, choices=IntegrityStatus, default=IntegrityStatus.UNCHECKED
+    )
+    last_fixity_check_at = models.DateTimeField(_("last fixity check"), null=True, blank=True, db_index=True)
 
     caption = models.TextField(_("caption"), blank=True)
     credit_line = models.CharField(_("credit line"), max_length=500, blank=True)

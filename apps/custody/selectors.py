@@ -1,0 +1,163 @@
+"""Reads of the custody ledger, and its verification.
+
+Verification recomputes every event's hash from its stored fields and
+checks that each chain starts at 1, has no gaps, and links each event to
+the previous one's hash; then it checks the latest checkpoint: its root
+over its own leaves, and that every chain head it names still exists
+unchanged. It only reads, so it can run against a read-only copy.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+
+from apps.cases.models import Case
+from apps.custody.hashing import GENESIS_HASH, event_hash
+from apps.custody.merkle import Leaf, merkle_root
+from apps.custody.models import CustodyCheckpoint, CustodyEvent
+
+# Rows fetched per round trip when streaming events (a server-side cursor on PostgreSQL).
+STREAM_CHUNK = 10_000
+MAX_REPORTED_BREAKS = 100
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    item_id: str
+    sequence: int
+    reason: str
+
+
+@dataclass
+class VerificationReport:
+    items_checked: int = 0
+    events_checked: int = 0
+    breaks: list[ChainBreak] = field(default_factory=list)
+    breaks_total: int = 0
+    checkpoint_id: int | None = None
+    checkpoint_problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.breaks_total == 0 and not self.checkpoint_problems
+
+    @property
+    def first_break(self) -> ChainBreak | None:
+        return self.breaks[0] if self.breaks else None
+
+    def add_break(self, item_id: str, sequence: int, reason: str) -> None:
+        self.breaks_total += 1
+        if len(self.breaks) < MAX_REPORTED_BREAKS:
+            self.breaks.append(ChainBreak(item_id, sequence, reason))
+
+
+def custody_events_for_item(*, item_id: UUID) -> QuerySet[CustodyEvent]:
+    return CustodyEvent.objects.filter(item_id=item_id).select_related("actor_user").order_by("sequence")
+
+
+def _event_rows(*, case: Case | None, item_id: UUID | None) -> Iterator[tuple[Any, ...]]:
+    """(item_id, sequence, action, actor, actor_user_id, occurred_at, details, prev_hash, event_hash), in chain order.
+
+    values_list(...).iterator() streams with a server-side cursor on
+    PostgreSQL, so memory stays flat however many events there are.
+    """
+    events = CustodyEvent.objects.all()
+    if case is not None:
+        events = events.filter(item__case=case)
+    if item_id is not None:
+        events = events.filter(item_id=item_id)
+    rows = events.order_by("item_id", "sequence").values_list(
+        "item_id", "sequence", "action", "actor", "actor_user_id", "occurred_at", "details", "prev_hash", "event_hash"
+    )
+    return rows.iterator(chunk_size=STREAM_CHUNK)
+
+
+def _verify_chains(report: VerificationReport, rows: Iterator[tuple[Any, ...]]) -> dict[str, tuple[int, str]]:
+    heads: dict[str, tuple[int, str]] = {}
+    current_item: str | None = None
+    expected_sequence = 1
+    previous_hash = GENESIS_HASH
+    for row in rows:
+        item_id, sequence, stored_hash, prev_hash = str(row[0]), row[1], row[8], row[7]
+        if item_id != current_item:
+            current_item = item_id
+            report.items_checked += 1
+            expected_sequence, previous_hash = 1, GENESIS_HASH
+        report.events_checked += 1
+        if sequence != expected_sequence:
+            reason = (
+                f"events {expected_sequence}..{sequence - 1} are missing"
+                if sequence > expected_sequence
+                else f"sequence {sequence} appears where {expected_sequence} was expected"
+            )
+            report.add_break(item_id, sequence, reason)
+        if prev_hash != previous_hash:
+            report.add_break(item_id, sequence, "does not link to the previous event's hash (reordered or replaced)")
+        if _recompute(row) != stored_hash:
+            report.add_break(item_id, sequence, "its content does not match its hash (changed after it was written)")
+        expected_sequence = sequence + 1
+        previous_hash = stored_hash
+        heads[item_id] = (sequence, stored_hash)
+    return heads
+
+
+def _recompute(row: tuple[Any, ...]) -> str:
+    item_id, sequence, action, actor, actor_user_id, occurred_at, details, prev_hash, _stored = row
+    try:
+        return event_hash(
+            item_id=str(item_id),
+            sequence=sequence,
+            action=action,
+            actor=actor,
+            actor_user_id=actor_user_id,
+            occurred_at=occurred_at,
+            details=details if isinstance(details, dict) else {"_not_an_object": details},
+            prev_hash=prev_hash,
+        )
+    except TypeError:
+        return "unhashable"
+
+
+def checkpoint_leaves(checkpoint: CustodyCheckpoint) -> list[Leaf]:
+    lines = gzip.decompress(bytes(checkpoint.leaves)).decode("utf-8").splitlines()
+    return [(item_id, int(sequence), event_hash) for item_id, sequence, event_hash in map(json.loads, lines)]
+
+
+def _verify_checkpoint(report: VerificationReport, checkpoint: CustodyCheckpoint, case: Case | None) -> None:
+    report.checkpoint_id = checkpoint.pk
+    leaves = checkpoint_leaves(checkpoint)
+    if merkle_root(leaves) != checkpoint.root_hash or len(leaves) != checkpoint.leaf_count:
+        report.checkpoint_problems.append(f"checkpoint {checkpoint.pk}: its leaves do not give its root")
+        return
+    if case is not None:
+        case_items = {str(pk) for pk in case.evidence_items.values_list("id", flat=True)}
+        leaves = [leaf for leaf in leaves if leaf[0] in case_items]
+    # One query per batch of leaves: is the head named by the checkpoint still there, unchanged?
+    for start in range(0, len(leaves), STREAM_CHUNK):
+        batch = leaves[start : start + STREAM_CHUNK]
+        stored = dict(
+            CustodyEvent.objects.filter(event_hash__in=[leaf[2] for leaf in batch]).values_list("event_hash", "item_id")
+        )
+        for item_id, sequence, head_hash in batch:
+            if str(stored.get(head_hash, "")) != item_id:
+                report.checkpoint_problems.append(
+                    f"checkpoint {checkpoint.pk}: item {item_id} event {sequence} ({head_hash}) is gone "
+                    "(its chain was deleted or rewritten)"
+                )
+
+
+def custody_verify(*, case: Case | None = None, item_id: UUID | None = None) -> VerificationReport:
+    """Recompute every chain (of one case, one item, or all) and check the latest checkpoint."""
+    report = VerificationReport()
+    _verify_chains(report, _event_rows(case=case, item_id=item_id))
+    checkpoint = CustodyCheckpoint.objects.order_by("-created_at", "-id").first()
+    if checkpoint is not None and item_id is None:
+        _verify_checkpoint(report, checkpoint, case)
+    return report

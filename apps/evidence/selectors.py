@@ -1,0 +1,39 @@
+"""Reads of evidence items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from apps.evidence.enums import ProcessingStatus
+from apps.evidence.models import EvidenceItem
+from apps.evidence.storage import digest_stream, evidence_storage
+
+if TYPE_CHECKING:
+    from apps.cases.models import Case
+
+
+@dataclass
+class FileCheck:
+    checked: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def archived_files_verify(*, case: Case | None = None) -> FileCheck:
+    """Re-hash every archived original against its recorded hashes. Read-only (fixity_check records results)."""
+    result = FileCheck()
+    items = EvidenceItem.objects.filter(processing_status=ProcessingStatus.ARCHIVED).exclude(storage_name="")
+    if case is not None:
+        items = items.filter(case=case)
+    storage = evidence_storage()
+    for item_id, storage_name, sha256, sha512 in items.values_list("id", "storage_name", "sha256", "sha512").iterator():
+        result.checked += 1
+        try:
+            with storage.open(storage_name, "rb") as stored:
+                digests = digest_stream(stored)
+        except FileNotFoundError:
+            result.failures.append(f"item {item_id}: {storage_name} is missing")
+            continue
+        if (digests.sha256, digests.sha512) != (sha256, sha512):
+            result.failures.append(f"item {item_id}: {storage_name} does not match its hash (found {digests.sha256})")
+    return result
