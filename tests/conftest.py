@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -40,3 +42,18 @@ def case(db: None) -> Case:
 @pytest.fixture
 def investigator(case: Case) -> User:
     return MembershipFactory(case=case, role=CaseRole.INVESTIGATOR).user
+
+
+@pytest.fixture(autouse=True)
+def evidence_storage_per_test(settings: Any, tmp_path: Path) -> Path:
+    """A fresh evidence store for every test: stored originals must not leak from one test into the next."""
+    root = tmp_path / "evidence"
+    settings.EVIDENCE_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            **settings.STORAGES["evidence"],
+            "OPTIONS": {**settings.STORAGES["evidence"]["OPTIONS"], "location": str(root)},
+        },
+    }
+    return root
