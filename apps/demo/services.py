@@ -32,8 +32,8 @@ from apps.common.enums import LocationPrecision, TimePrecision
 from apps.custody.services import system_actor
 from apps.demo.photo import PhotoMetadata, make_placeholder_photo
 from apps.evidence.enums import CollectionMethod, ConsentStatus, EvidenceKind
-from apps.evidence.models import EvidenceItem, IncidentLink
-from apps.evidence.services import evidence_import_file
+from apps.evidence.models import EvidenceItem
+from apps.evidence.services import evidence_import_file, evidence_link_incident
 from apps.evidence.storage import digest_stream
 from apps.incidents.enums import CasualtyScope, VerificationStatus, WeaponConfidence
 from apps.incidents.models import Allegation, AllegedWeapon, CasualtyFigure, Incident, IncidentType
@@ -315,7 +315,12 @@ def _photo(case: Case, irpin: Incident, investigator: User | None, result: DemoS
         actor_user=investigator,
         actor_system="" if investigator else system_actor("seed-demo"),
     )
-    IncidentLink.objects.create(item=item, incident=irpin, linked_by=investigator)
+    evidence_link_incident(
+        item=item,
+        incident=irpin,
+        actor_user=investigator,
+        actor_system="" if investigator else system_actor("seed-demo"),
+    )
     result.created.append("evidence placeholder photo")
 
 

@@ -1,13 +1,26 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
 
 from apps.evidence.models import EvidenceItem, IncidentLink
+from apps.evidence.services import evidence_item_update
 
 
 class IncidentLinkInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Read-only here: links are made through services, which record them in custody."""
+
     model = IncidentLink
     extra = 0
-    autocomplete_fields = ["incident"]
-    readonly_fields = ["linked_by", "linked_at"]
+    fields = ("incident", "linked_by", "linked_at", "note")
+    readonly_fields = ("incident", "linked_by", "linked_at", "note")
+
+    def has_add_permission(self, request: HttpRequest, obj: EvidenceItem | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: EvidenceItem | None = None) -> bool:
+        return False
 
 
 @admin.register(EvidenceItem)
@@ -54,6 +67,15 @@ class EvidenceItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ]
     inlines = [IncidentLinkInline]
 
-    def has_delete_permission(self, request: object, obj: EvidenceItem | None = None) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Items come in through intake (or seed/import services), which hash and record receipt.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: EvidenceItem | None = None) -> bool:
         # No evidence is ever lost: items are rejected in review, never deleted.
         return False
+
+    def save_model(self, request: HttpRequest, obj: EvidenceItem, form: ModelForm[EvidenceItem], change: bool) -> None:  # noqa: FBT001
+        """An edit in the admin is an edit like any other: before/after values go into custody."""
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        evidence_item_update(item=obj, actor_user=request.user, changes=changes)  # type: ignore[arg-type]

@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 
 from apps.cases.models import Case
 from apps.custody.enums import CustodyAction
 from apps.custody.services import custody_record
 from apps.evidence.enums import ProcessingStatus
 from apps.evidence.filenames import filename_custody_details, filename_fields
-from apps.evidence.models import EvidenceItem
+from apps.evidence.models import EvidenceItem, IncidentLink
 from apps.evidence.storage import digest_stream, store_original
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
+    from apps.incidents.models import Incident
 
 
 def evidence_item_next_number(*, case: Case) -> int:
@@ -89,3 +90,73 @@ def evidence_import_file(
             actor_system=actor_system,
         )
     return item
+
+
+def _json_value(value: Any) -> Any:
+    """A model field value as it goes into custody details (no floats, no objects)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Model):
+        return str(value.pk)
+    return str(value)
+
+
+def evidence_item_update(*, item: EvidenceItem, actor_user: User, changes: dict[str, Any]) -> EvidenceItem:
+    """Change descriptive fields of an item, recording before and after in custody.
+
+    Side effects: the item is saved and one "metadata edited" custody event
+    names every changed field with its old and new value, in one transaction.
+    Nothing is written when no value actually changes.
+    """
+    with transaction.atomic():
+        locked = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+        diff = {
+            name: {"before": _json_value(getattr(locked, name)), "after": _json_value(value)}
+            for name, value in changes.items()
+            if getattr(locked, name) != value
+        }
+        if not diff:
+            return locked
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.last_edited_by = actor_user
+        locked.full_clean()
+        locked.save()
+        custody_record(
+            item=locked, action=CustodyAction.METADATA_EDITED, actor_user=actor_user, details={"changes": diff}
+        )
+    return locked
+
+
+def evidence_link_incident(
+    *, item: EvidenceItem, incident: Incident, actor_user: User | None = None, actor_system: str = "", note: str = ""
+) -> IncidentLink:
+    """Tie an item to an incident of the same case, recorded in custody."""
+    if incident.case_id != item.case_id:
+        raise ValueError("an item can only be linked to an incident of its own case")
+    with transaction.atomic():
+        link, created = IncidentLink.objects.get_or_create(
+            item=item, incident=incident, defaults={"linked_by": actor_user, "note": note}
+        )
+        if created:
+            custody_record(
+                item=item,
+                action=CustodyAction.INCIDENT_LINKED,
+                actor_user=actor_user,
+                actor_system=actor_system,
+                details={"incident_id": str(incident.pk), "incident_title": incident.title, "note": note},
+            )
+    return link
+
+
+def evidence_unlink_incident(*, item: EvidenceItem, incident: Incident, actor_user: User, reason: str) -> None:
+    """Untie an item from an incident, recorded in custody with the reason."""
+    with transaction.atomic():
+        deleted, _ = IncidentLink.objects.filter(item=item, incident=incident).delete()
+        if deleted:
+            custody_record(
+                item=item,
+                action=CustodyAction.INCIDENT_UNLINKED,
+                actor_user=actor_user,
+                details={"incident_id": str(incident.pk), "incident_title": incident.title, "reason": reason},
+            )

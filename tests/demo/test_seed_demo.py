@@ -42,7 +42,7 @@ def test_seed_demo_twice_creates_no_duplicates() -> None:
         "Allegation": 3,
         "CasualtyFigure": 3,
         "EvidenceItem": 1,
-        "CustodyEvent": 2,
+        "CustodyEvent": 3,
     }
 
 
@@ -126,9 +126,13 @@ def test_the_placeholder_photos_custody_chain_links_up() -> None:
 
     events = list(item.custody_events.order_by("sequence"))
 
-    assert [(event.sequence, event.action) for event in events] == [(1, "received"), (2, "archived")]
+    assert [(event.sequence, event.action) for event in events] == [
+        (1, "received"),
+        (2, "archived"),
+        (3, "incident_linked"),
+    ]
     assert events[0].prev_hash == GENESIS_HASH
-    assert events[1].prev_hash == events[0].event_hash
+    assert [event.prev_hash for event in events[1:]] == [event.event_hash for event in events[:-1]]
     for event in events:
         assert event.event_hash == event_hash(
             item_id=str(item.pk),
