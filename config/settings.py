@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "apps.incidents",
     "apps.evidence",
     "apps.custody",
+    "apps.intake",
     "apps.demo",
 ]
 
@@ -114,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.custody.context_processors.integrity_alerts",
             ],
         },
     },
@@ -267,6 +269,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 
+# --- Intake ---------------------------------------------------------------------------
+
+# Received bytes wait here for the pipeline. With several machines this folder
+# must be shared by the web and worker machines (docs/deployment.md).
+INTAKE_QUARANTINE_ROOT = Path(env.str("INTAKE_QUARANTINE_ROOT", default=str(VAR_DIR / "quarantine")))
+INTAKE_MAX_UPLOAD_BYTES = env.int("INTAKE_MAX_UPLOAD_BYTES", default=20 * 1024**3)
+INTAKE_TUS_EXPIRY_HOURS = env.int("INTAKE_TUS_EXPIRY_HOURS", default=24)
+# Items still received/processing this long after their last change are re-enqueued.
+INTAKE_STUCK_AFTER_SECONDS = env.int("INTAKE_STUCK_AFTER_SECONDS", default=10 * 60)
+INTAKE_SWEEP_INTERVAL_SECONDS = env.int("INTAKE_SWEEP_INTERVAL_SECONDS", default=5 * 60)
+# Publishing a task when the broker is down must fail fast, not hang the upload:
+# the sweeper enqueues the item once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+
 # --- Custody: checkpoints and fixity -------------------------------------------------
 
 # An RFC 3161 time-stamping authority for checkpoints; empty = checkpoints are made
@@ -287,6 +304,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "fixity-run": {
         "task": "custody.fixity_run",
         "schedule": float(FIXITY_RUN_INTERVAL_SECONDS),
+    },
+    "intake-sweep": {
+        "task": "intake.sweep",
+        "schedule": float(INTAKE_SWEEP_INTERVAL_SECONDS),
     },
 }
 

@@ -7,6 +7,9 @@ from apps.common import views as common_views
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
+    path("evidence/", include("apps.evidence.urls")),
+    path("api/v1/", include("config.api_urls")),
+    path("", include("apps.intake.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

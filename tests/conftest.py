@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from apps.accounts.enums import CaseRole
 from apps.accounts.models import User
 from apps.cases.models import Case
+from apps.custody import db_triggers
 from tests.factories import CaseFactory, MembershipFactory
 
 
@@ -57,3 +60,19 @@ def evidence_storage_per_test(settings: Any, tmp_path: Path) -> Path:
         },
     }
     return root
+
+
+@pytest.fixture
+def custody_transactional_db(transactional_db: None) -> Iterator[None]:
+    """transactional_db for tests that commit custody rows.
+
+    The test runner empties tables after such a test, which the append-only
+    triggers refuse while custody rows exist; so remove them first, with the
+    triggers briefly dropped, exactly as the runner would have.
+    """
+    yield
+    db_triggers.drop(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM custody_custodyevent")
+        cursor.execute("DELETE FROM custody_custodycheckpoint")
+    db_triggers.install(connection)

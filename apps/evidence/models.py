@@ -68,11 +68,27 @@ class EvidenceItem(PublicModel):
     sha256 = models.CharField(_("SHA-256"), max_length=71, blank=True, db_index=True)
     sha512 = models.CharField(_("SHA-512"), max_length=135, blank=True)
     storage_name = models.CharField(_("storage name"), max_length=300, blank=True, editable=False)
+    # Where the received bytes wait for the pipeline (relative to the quarantine
+    # storage); emptied once the archived copy has been verified.
+    quarantine_name = models.CharField(_("quarantine name"), max_length=300, blank=True, editable=False)
+    # Pipeline steps completed, in order: each step is idempotent and the list
+    # lets a redelivered task skip what already ran (and wrote its custody).
+    processing_steps = models.JSONField(_("processing steps done"), default=list, blank=True)
+    perceptual_hash = models.CharField(_("perceptual hash"), max_length=100, blank=True, db_index=True)
+    perceptual_hash_algorithm = models.CharField(_("perceptual hash algorithm"), max_length=20, blank=True)
+    type_mismatch = models.BooleanField(
+        _("type differs from the declared one"),
+        default=False,
+        help_text=_("The bytes are not what the name or declared type says."),
+    )
 
     processing_status = models.CharField(
         _("processing status"), max_length=20, choices=ProcessingStatus, default=ProcessingStatus.RECEIVED
     )
     processing_error = models.TextField(_("processing error"), blank=True)
+    processing_notes = models.TextField(
+        _("processing notes"), blank=True, help_text=_("What the pipeline could not do with this file, and why.")
+    )
     review_status = models.CharField(
         _("review status"), max_length=20, choices=ReviewStatus, default=ReviewStatus.SUBMITTED
     )
@@ -113,6 +129,8 @@ class EvidenceItem(PublicModel):
     extracted_altitude_m = models.DecimalField(
         _("altitude in metres (from metadata)"), max_digits=8, decimal_places=2, null=True, blank=True
     )
+    extracted_caption = models.TextField(_("caption (from metadata)"), blank=True)
+    extracted_credit = models.CharField(_("credit (from metadata)"), max_length=500, blank=True)
     camera_make = models.CharField(_("camera make"), max_length=200, blank=True)
     camera_model = models.CharField(_("camera model"), max_length=200, blank=True)
 
@@ -199,3 +217,55 @@ class IncidentLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} -> {self.incident_id}"
+
+
+class Derivative(models.Model):
+    """A working copy made from an original (thumbnail, preview, video poster), never the original itself.
+
+    Stored content-addressed like originals, with its own hash; blurred
+    derivatives are what graphic items show by default.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="derivatives", verbose_name=_("item"))
+    kind = models.CharField(_("kind"), max_length=20)
+    blurred = models.BooleanField(_("blurred"), default=False)
+    storage_name = models.CharField(_("storage name"), max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=71)
+    size_bytes = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    tool = models.CharField(_("made with"), max_length=100)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("derivative")
+        verbose_name_plural = _("derivatives")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "kind", "blurred"], name="evidence_derivative_once_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.kind}{' (blurred)' if self.blurred else ''}"
+
+
+class PossibleDuplicate(models.Model):
+    """A hint for a reviewer that two items of a case look alike (perceptual hashes close): never a merge."""
+
+    id = models.BigAutoField(primary_key=True)
+    item = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="possible_duplicates")
+    duplicate_of = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="+")
+    algorithm = models.CharField(max_length=20)
+    distance = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "duplicate_of"], name="evidence_possible_duplicate_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} ~ {self.duplicate_of_id} ({self.distance})"

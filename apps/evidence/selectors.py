@@ -10,6 +10,11 @@ from apps.evidence.models import EvidenceItem
 from apps.evidence.storage import digest_stream, evidence_storage
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from apps.accounts.models import User
     from apps.cases.models import Case
 
 
@@ -37,3 +42,17 @@ def archived_files_verify(*, case: Case | None = None) -> FileCheck:
         if (digests.sha256, digests.sha512) != (sha256, sha512):
             result.failures.append(f"item {item_id}: {storage_name} does not match its hash (found {digests.sha256})")
     return result
+
+
+def evidence_item_for_user(*, user: User | AnonymousUser, item_id: UUID) -> EvidenceItem | None:
+    """The item if it exists in a case the user is a member of, else None (callers answer 404 either way).
+
+    Loads the case and the collecting user with it, for the item page and the custody report.
+    """
+    if not user.is_authenticated:
+        return None
+    return (
+        EvidenceItem.objects.filter(pk=item_id, case__memberships__user=user)
+        .select_related("case", "collected_by")
+        .first()
+    )

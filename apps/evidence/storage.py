@@ -51,14 +51,19 @@ def digest_stream(stream: IO[bytes]) -> Digests:
 
 
 def store_original(*, stream: IO[bytes], digests: Digests) -> str:
-    """Write the stream under its content address unless those bytes are already stored.
+    """Write an original under its content address unless those bytes are already stored.
 
     Returns the storage name. The caller has hashed the stream; after
     writing, the stored copy is read back and hashed again, so that a
     storage fault cannot go unnoticed at the moment of archiving.
     """
+    return store_content_addressed(stream=stream, digests=digests, prefix="originals")
+
+
+def store_content_addressed(*, stream: IO[bytes], digests: Digests, prefix: str) -> str:
+    """Write bytes under ``<prefix>/sha256/ab/cd/<hex>`` once, then read them back to verify."""
     storage = evidence_storage()
-    name = original_storage_name(sha256=digests.sha256)
+    name = original_storage_name(sha256=digests.sha256).replace("originals/", f"{prefix}/", 1)
     if not storage.exists(name):
         stream.seek(0)
         saved_name = storage.save(name, File(stream))

@@ -47,8 +47,8 @@ def test_the_case_list_query_count_does_not_grow_with_rows(
         MembershipFactory(user=user, case=CaseFactory(), role=CaseRole.OBSERVER)
     client.force_login(user)
 
-    # session, user, cases with counts
-    with django_assert_num_queries(3):
+    # session, user, cases with counts, the integrity banner's count
+    with django_assert_num_queries(4):
         response = client.get(reverse("home"))
 
     assert len(response.context["cases"]) == rows

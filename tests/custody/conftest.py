@@ -33,19 +33,3 @@ def raw_sql_without_triggers(db: None) -> Iterator[object]:
 
     yield execute
     db_triggers.install(connection)
-
-
-@pytest.fixture
-def custody_transactional_db(transactional_db: None) -> Iterator[None]:
-    """transactional_db for tests that commit custody rows.
-
-    The test runner empties tables after such a test, which the append-only
-    triggers refuse while custody rows exist; so remove them first, with the
-    triggers briefly dropped, exactly as the runner would have.
-    """
-    yield
-    db_triggers.drop(connection)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM custody_custodyevent")
-        cursor.execute("DELETE FROM custody_custodycheckpoint")
-    db_triggers.install(connection)

@@ -1,0 +1,8 @@
+"""The REST API, version 1: every app's API routes under one "api" namespace."""
+
+from apps.custody.api_urls import urlpatterns as custody_urls
+from apps.intake.api_urls import urlpatterns as intake_urls
+
+app_name = "api"
+
+urlpatterns = [*custody_urls, *intake_urls]
