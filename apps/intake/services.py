@@ -13,20 +13,29 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import logging
+import mimetypes
+import ssl
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import PIL
+import puremagic
 from django.db import transaction
 
 from apps.custody.enums import CustodyAction
 from apps.custody.services import custody_record, system_actor
 from apps.evidence.enums import EvidenceKind, ProcessingStatus
 from apps.evidence.filenames import filename_custody_details, filename_fields
-from apps.evidence.models import EvidenceItem
+from apps.evidence.models import Derivative, EvidenceItem, PossibleDuplicate
 from apps.evidence.services import evidence_item_next_number
+from apps.evidence.storage import Digests, digest_stream, store_content_addressed, store_original
+from apps.intake.derive import DeriveError, make_derivatives
+from apps.intake.fingerprint import PHASH_MATCH_DISTANCE, FingerprintError, fingerprint_file, hamming_distance
+from apps.intake.metadata import extract_metadata
 from apps.intake.quarantine import quarantine_path
 
 if TYPE_CHECKING:
@@ -262,8 +271,6 @@ def step_verify(*, item_id: str) -> None:
 
 
 def _openssl_version() -> str:
-    import ssl  # noqa: PLC0415
-
     return ssl.OPENSSL_VERSION
 
 
@@ -280,8 +287,6 @@ class Identification:
 
 def identify_bytes(path: Path) -> Identification:
     """The file's true type from its bytes (magic numbers), never from its name."""
-    import puremagic  # noqa: PLC0415 (optional heavy import kept local to the step)
-
     try:
         matches = puremagic.magic_file(str(path))
     except (ValueError, puremagic.PureError):
@@ -299,8 +304,6 @@ def identify_bytes(path: Path) -> Identification:
 
 
 def _declared_type_from_name(filename: str) -> str:
-    import mimetypes  # noqa: PLC0415
-
     return mimetypes.guess_type(filename.replace("\x00", ""), strict=False)[0] or ""
 
 
@@ -352,8 +355,6 @@ def _add_notes(item: EvidenceItem, notes: list[str]) -> None:
 
 def step_describe(*, item_id: str) -> None:
     """Extract metadata (EXIF/IPTC/XMP, ffprobe, PDF) and normalise what matters into columns."""
-    from apps.intake.metadata import extract_metadata  # noqa: PLC0415
-
     item = _pending(item_id, "describe")
     if item is None:
         return
@@ -388,9 +389,6 @@ def step_describe(*, item_id: str) -> None:
 
 def step_fingerprint(*, item_id: str) -> None:
     """Perceptual hash; near-duplicates in the same case become "possible duplicate" hints for reviewers."""
-    from apps.evidence.models import PossibleDuplicate  # noqa: PLC0415
-    from apps.intake.fingerprint import PHASH_MATCH_DISTANCE, FingerprintError, fingerprint_file, hamming_distance  # noqa: PLC0415
-
     item = _pending(item_id, "fingerprint")
     if item is None:
         return
@@ -442,12 +440,6 @@ def step_fingerprint(*, item_id: str) -> None:
 
 def step_derive(*, item_id: str) -> None:
     """Thumbnails and previews (blurred when graphic), stored content-addressed with their own hashes."""
-    import tempfile  # noqa: PLC0415
-
-    from apps.evidence.models import Derivative  # noqa: PLC0415
-    from apps.evidence.storage import digest_stream, store_content_addressed  # noqa: PLC0415
-    from apps.intake.derive import DeriveError, make_derivatives  # noqa: PLC0415
-
     item = _pending(item_id, "derive")
     if item is None:
         return
@@ -498,8 +490,6 @@ def step_derive(*, item_id: str) -> None:
 
 
 def _pillow_tool() -> str:
-    import PIL  # noqa: PLC0415
-
     return f"Pillow/{PIL.__version__}"
 
 
@@ -509,8 +499,6 @@ def step_archive(*, item_id: str) -> None:
     Identical bytes already archived (an exact duplicate) are not stored again:
     the item points at the same stored original, with its own custody.
     """
-    from apps.evidence.storage import Digests, store_original  # noqa: PLC0415
-
     item = _pending(item_id, "archive")
     if item is None:
         return
