@@ -303,6 +303,41 @@ def identify_bytes(path: Path) -> Identification:
     return Identification("application/octet-stream", "unknown binary data", [])
 
 
+# Where an image format ends: bytes after that point are not part of the image.
+_IMAGE_END_MARKERS = {"image/jpeg": b"\xff\xd9", "image/png": b"IEND\xae\x42\x60\x82", "image/gif": b"\x00\x3b"}
+_TRAILER_PROBE_BYTES = 64 * 1024 * 1024  # look for the end marker in the last 64 MiB only
+
+
+def trailing_payload(path: Path, content_type: str) -> tuple[int, list[str]]:
+    """Bytes after the image's end marker, and what they look like (a ZIP appended to a JPEG, say).
+
+    Viewers ignore such bytes, so a file can be a valid photo and an archive
+    at once (a polyglot); magic-number sniffing only reads the start and
+    misses it.
+    """
+    marker = _IMAGE_END_MARKERS.get(content_type)
+    if marker is None:
+        return 0, []
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        stream.seek(max(0, size - _TRAILER_PROBE_BYTES))
+        tail = stream.read()
+    end = tail.rfind(marker)
+    if end < 0:
+        return 0, []
+    trailing = tail[end + len(marker) :]
+    if not trailing.strip(b"\x00\r\n\t "):
+        return 0, []
+    try:
+        types = {match.mime_type for match in puremagic.magic_string(trailing) if match.mime_type}
+        best = puremagic.from_string(trailing, mime=True)
+    except (ValueError, puremagic.PureError):
+        return len(trailing), []
+    # Many formats are ZIP containers (docx, apk, jar); name the container, which is what was appended.
+    kind = "application/zip" if "application/zip" in types else best
+    return len(trailing), [kind] if kind else []
+
+
 def _declared_type_from_name(filename: str) -> str:
     return mimetypes.guess_type(filename.replace("\x00", ""), strict=False)[0] or ""
 
@@ -323,6 +358,13 @@ def step_identify(*, item_id: str) -> None:
         )
     if len(found.candidates) > 1:
         notes.append(f"The bytes match several formats ({', '.join(found.candidates)}): possibly a polyglot file.")
+    trailing_bytes, trailing_kinds = trailing_payload(quarantined_file(item), found.content_type)
+    if trailing_bytes:
+        notes.append(
+            f"{trailing_bytes} bytes follow the end of the image"
+            + (f" ({', '.join(trailing_kinds)})" if trailing_kinds else "")
+            + ": possibly a polyglot file or a hidden payload."
+        )
 
     def apply(locked: EvidenceItem) -> None:
         locked.detected_content_type = found.content_type
@@ -342,6 +384,8 @@ def step_identify(*, item_id: str) -> None:
             "candidates": found.candidates,
             "declared": sorted(declared),
             "mismatch": mismatch,
+            "trailing_bytes": trailing_bytes,
+            "trailing_types": trailing_kinds,
             "tool": f"puremagic/{importlib.metadata.version('puremagic')}",
         },
         apply=apply,

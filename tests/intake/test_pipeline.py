@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,24 @@ def test_a_decompression_bomb_is_archived_and_reported_without_crashing(
     assert item.processing_status == "archived"
     assert "decompression bomb" in item.processing_notes.lower()
     assert Derivative.objects.filter(item=item).count() == 0
+
+
+def test_a_zip_hidden_after_a_jpeg_is_noted_as_a_possible_polyglot(case: Case, uploader: User) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("payload.txt", "hidden")
+    content = photo() + archive.getvalue()
+
+    item = run_pipeline(receive(case, uploader, content, "photo.jpg", "image/jpeg"))
+
+    assert item.processing_status == "archived"
+    assert item.detected_content_type == "image/jpeg"
+    assert f"{len(archive.getvalue())} bytes follow the end of the image (application/zip)" in item.processing_notes
+    identified = item.custody_events.get(action="identified")
+    assert (identified.details["trailing_bytes"], identified.details["trailing_types"]) == (
+        len(archive.getvalue()),
+        ["application/zip"],
+    )
 
 
 def test_an_executable_named_jpg_is_flagged_as_a_type_mismatch(case: Case, uploader: User) -> None:
