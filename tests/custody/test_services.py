@@ -3,7 +3,14 @@ from datetime import UTC, datetime
 import pytest
 
 from apps.custody.enums import CustodyAction
-from apps.custody.hashing import GENESIS_HASH, NonCanonicalValueError, canonical_bytes, event_hash
+from apps.custody.hashing import (
+    GENESIS_HASH,
+    NonCanonicalValueError,
+    canonical_bytes,
+    canonical_bytes_from_stored,
+    event_hash,
+    format_time,
+)
 from apps.custody.models import CustodyAppendOnlyError, CustodyEvent
 from apps.custody.services import custody_record, system_actor
 from tests.factories import EvidenceItemFactory, UserFactory
@@ -93,3 +100,31 @@ def test_the_orm_refuses_to_update_or_delete_custody_events() -> None:
         CustodyEvent.objects.all().delete()
 
     assert list(CustodyEvent.objects.values_list("action", flat=True)) == ["viewed"]
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {},
+        {"b": 1, "a": "Ї", "nested": {"z": [1, "two", None, True], "a": {}}},
+        {"quote": 'he said "stop"\\ \n\t\x00 end', "emoji": "🙂", "control": "\x1f"},
+        {"sha256": "sha256:" + "a" * 64, "list": [{"k": "v"}, []]},
+    ],
+)
+def test_the_fast_canonical_form_used_by_verification_equals_the_reference(details: dict[str, object]) -> None:
+    when = datetime(2022, 3, 6, 12, 0, 0, 5, tzinfo=UTC)
+    fields = {
+        "item_id": "9d0c1d9e-0000-4000-8000-000000000001",
+        "sequence": 12,
+        "action": "metadata_edited",
+        "actor": 'user:o"brien',
+        "actor_user_id": 7,
+        "details": details,
+        "prev_hash": GENESIS_HASH,
+    }
+
+    reference = canonical_bytes(**fields, occurred_at=when)  # type: ignore[arg-type]
+    fast = canonical_bytes_from_stored(**fields, occurred_at_text=format_time(when))  # type: ignore[arg-type]
+
+    assert fast == reference
+    assert canonical_bytes_from_stored(**{**fields, "actor_user_id": None}, occurred_at_text="t") != fast  # type: ignore[arg-type]

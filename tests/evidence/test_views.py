@@ -321,8 +321,11 @@ def test_the_item_page_query_count_does_not_grow_with_events(
         custody_record(item=item, action=CustodyAction.VIEWED, actor_user=member)
     client.force_login(member)
 
-    # session, user, item with case, membership, events, events again for verification, latest checkpoint, banner
-    with django_assert_num_queries(8):
+    # session, user, item with case, membership, events, events again for verification, latest checkpoint, banner.
+    # On PostgreSQL verification streams through a raw server-side cursor, which the counter does not see,
+    # inside a savepoint, which it does (SAVEPOINT, RELEASE).
+    expected = 9 if connection.vendor == "postgresql" else 8
+    with django_assert_num_queries(expected):
         response = client.get(_detail_url(item))
 
     assert len(response.context["timeline"]) == events
