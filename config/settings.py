@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -210,6 +211,57 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
 EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
 
+# EVIDENCE_STORAGE=s3 keeps originals and derivatives in an S3-compatible bucket
+# (AWS S3, MinIO, Ceph, ...) instead of EVIDENCE_ROOT; docs/deployment.md lists
+# the variables. Credentials left unset fall back to boto3's own chain (instance
+# or pod role, ~/.aws), so no key has to be written anywhere.
+EVIDENCE_STORAGE: str = env.str("EVIDENCE_STORAGE", default="local")
+if EVIDENCE_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"EVIDENCE_STORAGE is 'local' or 's3', not {EVIDENCE_STORAGE!r}.")
+_evidence_s3: dict[str, Any] | None = None
+if EVIDENCE_STORAGE == "s3":
+    _s3_bucket: str = env.str("EVIDENCE_S3_BUCKET", default="")
+    if not _s3_bucket:
+        raise ImproperlyConfigured("EVIDENCE_STORAGE=s3 needs EVIDENCE_S3_BUCKET, the bucket's name.")
+    _s3_endpoint: str = env.str("EVIDENCE_S3_ENDPOINT_URL", default="")
+    _s3_sse: str = env.str("EVIDENCE_S3_SSE", default="")
+    _s3_kms_key: str = env.str("EVIDENCE_S3_SSE_KMS_KEY_ID", default="")
+    # Stripped: FileAwareEnv keeps the trailing newline of a *_FILE secret,
+    # which would break request signing.
+    _s3_access_key: str = env.str("AWS_ACCESS_KEY_ID", default="").strip()
+    _s3_secret_key: str = env.str("AWS_SECRET_ACCESS_KEY", default="").strip()
+    _evidence_s3 = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _s3_bucket,
+            "location": env.str("EVIDENCE_S3_PREFIX", default="").strip("/"),
+            "endpoint_url": _s3_endpoint or None,
+            "region_name": env.str("EVIDENCE_S3_REGION", default="") or None,
+            # Path-style addressing: MinIO, Ceph and most self-hosted endpoints
+            # do not serve bucket-named host names.
+            "addressing_style": "path" if _s3_endpoint else None,
+            "signature_version": "s3v4",
+            # Write-once: a name already taken gets a new name (which the
+            # storage code deletes) instead of replacing the stored bytes.
+            "file_overwrite": False,
+            # Stored bytes are the evidence: never re-encoded on the way in.
+            "gzip": False,
+            # Private objects; the bucket policy decides, never a per-object ACL.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # Reads (read-back, fixity) spool to a temporary file beyond this,
+            # instead of holding a whole video in memory.
+            "max_memory_size": 16 * 1024 * 1024,
+            "object_parameters": (
+                {"ServerSideEncryption": _s3_sse, **({"SSEKMSKeyId": _s3_kms_key} if _s3_kms_key else {})}
+                if _s3_sse
+                else {}
+            ),
+            **({"access_key": _s3_access_key, "secret_key": _s3_secret_key} if _s3_access_key else {}),
+        },
+    }
+
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -217,7 +269,8 @@ STORAGES = {
     },
     # Originals and derivatives. Content-addressed and written once; files are
     # served only through authorising views, never from a public URL.
-    "evidence": {
+    "evidence": _evidence_s3
+    or {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {
             "location": str(EVIDENCE_ROOT),
@@ -308,6 +361,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "intake-sweep": {
         "task": "intake.sweep",
         "schedule": float(INTAKE_SWEEP_INTERVAL_SECONDS),
+    },
+    "intake-tus-expire": {
+        "task": "intake.tus_expire",
+        "schedule": 60.0 * 60,
     },
 }
 

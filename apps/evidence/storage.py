@@ -4,6 +4,11 @@ An original's storage name is derived from its SHA-256 alone, so identical
 bytes are stored once however many times they are uploaded (every upload
 still gets its own EvidenceItem and custody chain), and no user-supplied
 filename ever becomes part of a path.
+
+Everything goes through Django's storage API (exists, save, open, delete),
+never a local path, so the same code runs on the local file system (files
+read-only) and on S3-compatible object storage (S3Storage with
+file_overwrite=False); settings choose which.
 """
 
 from __future__ import annotations
@@ -69,7 +74,10 @@ def store_content_addressed(*, stream: IO[bytes], digests: Digests, prefix: str)
         saved_name = storage.save(name, File(stream))
         if saved_name != name:
             # Another process stored the same bytes between exists() and
-            # save(); the content is identical, so keep theirs.
+            # save(), and the storage chose a free name instead of
+            # overwriting (both backends do); the content is identical, so
+            # keep theirs. On S3 two writers can also both find the name free
+            # and both write it: the last write wins, with the same bytes.
             storage.delete(saved_name)
     with storage.open(name, "rb") as stored:
         if digest_stream(stored) != digests:

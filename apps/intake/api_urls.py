@@ -2,9 +2,12 @@
 
 from django.urls import path
 
-from apps.intake import api
+from apps.intake import api, tus
 
 urlpatterns = [
     path("cases/<uuid:case_id>/evidence/", api.EvidenceUploadView.as_view(), name="evidence-upload"),
     path("evidence/<uuid:item_id>/", api.EvidenceStatusView.as_view(), name="evidence-status"),
+    # Resumable uploads (tus 1.0): plain views, the protocol is not REST.
+    path("cases/<uuid:case_id>/tus/", tus.tus_create, name="tus-create"),
+    path("tus/<uuid:upload_id>", tus.tus_upload, name="tus-upload"),
 ]

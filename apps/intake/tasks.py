@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from apps.evidence.enums import ProcessingStatus
 from apps.evidence.models import EvidenceItem
-from apps.intake import services
+from apps.intake import services, tus
 
 
 def _step_task(step: str) -> Task[..., None]:
@@ -61,3 +61,9 @@ def sweep() -> int:
     for item_id in stuck.values_list("id", flat=True):
         count += services.pipeline_enqueue(item_id=str(item_id))
     return count
+
+
+@shared_task(name="intake.tus_expire", acks_late=True, time_limit=30 * 60)
+def tus_expire() -> int:
+    """Remove unfinished resumable uploads past their expiry, with their quarantine files. Returns how many."""
+    return tus.tus_expire_unfinished()
