@@ -22,7 +22,6 @@ from apps.custody.enums import CustodyAction
 from apps.custody.hashing import GENESIS_HASH, event_hash
 from apps.custody.merkle import merkle_root
 from apps.custody.models import CustodyCheckpoint, CustodyEvent, IntegrityAlert
-from apps.custody.timestamping import TimestampingError, request_timestamp
 from apps.evidence.enums import IntegrityStatus, ProcessingStatus
 from apps.evidence.models import EvidenceItem
 from apps.evidence.storage import CHUNK_SIZE, digest_stream, evidence_storage
@@ -201,6 +200,9 @@ def custody_checkpoint_create(*, force: bool = False) -> CustodyCheckpoint:
         return latest
     timestamp, tsa_error = None, ""
     if tsa_url:
+        # Imported here: cryptography and rfc3161-client are only needed by the beat task, not by web processes.
+        from apps.custody.timestamping import TimestampingError, request_timestamp  # noqa: PLC0415
+
         try:
             timestamp = request_timestamp(data=root.encode("ascii"), tsa_url=tsa_url)
         except TimestampingError as error:

@@ -33,9 +33,6 @@ from apps.evidence.filenames import filename_custody_details, filename_fields
 from apps.evidence.models import Derivative, EvidenceItem, PossibleDuplicate
 from apps.evidence.services import evidence_item_next_number
 from apps.evidence.storage import Digests, digest_stream, store_content_addressed, store_original
-from apps.intake.derive import DeriveError, make_derivatives
-from apps.intake.fingerprint import PHASH_MATCH_DISTANCE, FingerprintError, fingerprint_file, hamming_distance
-from apps.intake.metadata import extract_metadata
 from apps.intake.quarantine import quarantine_path
 
 if TYPE_CHECKING:
@@ -46,6 +43,11 @@ logger = logging.getLogger(__name__)
 
 HASH_CHUNK = 4 * 1024 * 1024
 PIPELINE_ACTOR = "intake"
+
+# The media modules (numpy/scipy via ImageHash, pypdf, Pillow plugins) are
+# imported inside the steps that use them: web processes import this module
+# to receive uploads, and loading those libraries there would cost ~35 MB of
+# memory per web worker for code only the Celery workers run.
 
 
 class ClientHashMismatchError(Exception):
@@ -399,6 +401,8 @@ def _add_notes(item: EvidenceItem, notes: list[str]) -> None:
 
 def step_describe(*, item_id: str) -> None:
     """Extract metadata (EXIF/IPTC/XMP, ffprobe, PDF) and normalise what matters into columns."""
+    from apps.intake.metadata import extract_metadata  # noqa: PLC0415 (worker-only import, see above)
+
     item = _pending(item_id, "describe")
     if item is None:
         return
@@ -433,6 +437,13 @@ def step_describe(*, item_id: str) -> None:
 
 def step_fingerprint(*, item_id: str) -> None:
     """Perceptual hash; near-duplicates in the same case become "possible duplicate" hints for reviewers."""
+    from apps.intake.fingerprint import (  # noqa: PLC0415 (worker-only import, see above)
+        PHASH_MATCH_DISTANCE,
+        FingerprintError,
+        fingerprint_file,
+        hamming_distance,
+    )
+
     item = _pending(item_id, "fingerprint")
     if item is None:
         return
@@ -476,6 +487,7 @@ def step_fingerprint(*, item_id: str) -> None:
             "source": fingerprint.source if fingerprint else None,
             "possible_duplicates": [{"item_id": other, "distance": distance} for other, distance in matches],
             "threshold": PHASH_MATCH_DISTANCE,
+            "tool": f"ImageHash/{importlib.metadata.version('ImageHash')}",
             "notes": notes,
         },
         apply=apply,
@@ -484,6 +496,8 @@ def step_fingerprint(*, item_id: str) -> None:
 
 def step_derive(*, item_id: str) -> None:
     """Thumbnails and previews (blurred when graphic), stored content-addressed with their own hashes."""
+    from apps.intake.derive import DeriveError, make_derivatives  # noqa: PLC0415 (worker-only import, see above)
+
     item = _pending(item_id, "derive")
     if item is None:
         return
