@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.cases.models import Case
+from apps.cases.management_options import case_from_option
 from apps.custody.services import fixity_run
 
 
@@ -17,11 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Check every archived original, due or not.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        case = None
-        if options["case"]:
-            case = Case.objects.filter(reference=options["case"]).first()
-            if case is None:
-                raise CommandError(f"No case with reference {options['case']!r}.")
+        case = case_from_option(options["case"])
         results = fixity_run(case=case, check_all=options["all"])
         failed = [result for result in results if not result.passed]
         self.stdout.write(f"Checked {len(results)} original(s); {len(failed)} failed.")

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.cases.models import Case
+from apps.cases.management_options import case_from_option
 from apps.custody.selectors import custody_verify
 from apps.evidence.selectors import archived_files_verify
 
@@ -18,11 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--skip-files", action="store_true", help="Do not re-hash archived files.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        case = None
-        if options["case"]:
-            case = Case.objects.filter(reference=options["case"]).first()
-            if case is None:
-                raise CommandError(f"No case with reference {options['case']!r}.")
+        case = case_from_option(options["case"])
         report = custody_verify(case=case)
         self.stdout.write(f"Items checked:  {report.items_checked}")
         self.stdout.write(f"Events checked: {report.events_checked}")
