@@ -57,7 +57,7 @@ format: install
 bench: install
 	@found=""; for script in bench/*.py; do \
 		[ -e "$$script" ] || continue; \
-		[ "$$(basename $$script)" = "__init__.py" ] && continue; \
+		case "$$(basename $$script)" in _*) continue;; esac; \
 		found=1; $(BIN)/python $$script || exit 1; \
 	done; [ -n "$$found" ] || echo "no benchmarks under bench/ yet"
 

@@ -37,7 +37,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from _support import database_url, ensure_database, reset_tables  # bench/ is the script's folder, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/custos_bench"
@@ -56,29 +57,6 @@ def log(message: str) -> None:
 # --- Set-up ---------------------------------------------------------------------------
 
 
-def database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    if urlsplit(url).scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"BENCH_DATABASE_URL must be a PostgreSQL URL, not {url!r}")
-    return url
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it does not exist yet (connecting to the `postgres` database)."""
-    import psycopg  # noqa: PLC0415
-    from psycopg import errors, sql  # noqa: PLC0415
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return
-        log(f"creating database {name}")
-        with contextlib.suppress(errors.DuplicateDatabase):
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def setup_django(url: str, var_dir: str) -> None:
     # Never the ambient DATABASE_URL: this script wipes its database's custody rows.
     os.environ["DATABASE_URL"] = url
@@ -95,28 +73,6 @@ def setup_django(url: str, var_dir: str) -> None:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
-
-
-def reset_tables() -> None:
-    """Empty the case, evidence and custody tables (the append-only triggers are lifted meanwhile)."""
-    from django.apps import apps  # noqa: PLC0415
-    from django.db import connection, transaction  # noqa: PLC0415
-
-    from apps.custody import db_triggers  # noqa: PLC0415
-
-    tables = sorted(
-        {
-            model._meta.db_table
-            for label in ("custody", "evidence", "cases")
-            for model in apps.get_app_config(label).get_models(include_auto_created=True)
-        }
-    )
-    quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
-    with transaction.atomic():
-        db_triggers.drop(connection)
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-        db_triggers.install(connection)
 
 
 def create_baseline_table() -> None:
@@ -324,7 +280,7 @@ def run_benchmark() -> dict[str, Any]:
 
 
 def main() -> None:
-    url = database_url()
+    url = database_url(DEFAULT_DATABASE_URL)
     stdout = sys.stdout
     with tempfile.TemporaryDirectory(prefix="custos-bench-") as var_dir, contextlib.redirect_stdout(sys.stderr):
         setup_django(url, var_dir)

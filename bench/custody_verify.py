@@ -48,7 +48,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from _support import (  # bench/ is the script's folder, first on sys.path
+    database_url,
+    ensure_database,
+    proc_status_kb,
+    reset_tables,
+    rounded,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/custos_bench"
@@ -88,29 +95,6 @@ def log(message: str) -> None:
 # --- Set-up ---------------------------------------------------------------------------
 
 
-def database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    if urlsplit(url).scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"BENCH_DATABASE_URL must be a PostgreSQL URL, not {url!r}")
-    return url
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it does not exist yet (connecting to the `postgres` database)."""
-    import psycopg  # noqa: PLC0415
-    from psycopg import errors, sql  # noqa: PLC0415
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return
-        log(f"creating database {name}")
-        with contextlib.suppress(errors.DuplicateDatabase):
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def setup_django(url: str, var_dir: str, *, prepare_database: bool = True) -> None:
     # Never the ambient DATABASE_URL: this script wipes its database's custody rows.
     os.environ["DATABASE_URL"] = url
@@ -130,28 +114,6 @@ def setup_django(url: str, var_dir: str, *, prepare_database: bool = True) -> No
     django.setup()
     if prepare_database:
         call_command("migrate", interactive=False, verbosity=0)
-
-
-def reset_tables() -> None:
-    """Empty the case, evidence and custody tables (the append-only triggers are lifted meanwhile)."""
-    from django.apps import apps  # noqa: PLC0415
-    from django.db import connection, transaction  # noqa: PLC0415
-
-    from apps.custody import db_triggers  # noqa: PLC0415
-
-    tables = sorted(
-        {
-            model._meta.db_table
-            for label in ("custody", "evidence", "cases")
-            for model in apps.get_app_config(label).get_models(include_auto_created=True)
-        }
-    )
-    quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
-    with transaction.atomic():
-        db_triggers.drop(connection)
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-        db_triggers.install(connection)
 
 
 # --- Data ------------------------------------------------------------------------------
@@ -366,13 +328,6 @@ def load_events(item_ids: list[str], users: list[tuple[int, str]], seed: int) ->
 # --- Measurements ----------------------------------------------------------------------
 
 
-def proc_status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    return 0
-
-
 def reset_peak_rss() -> bool:
     """Reset VmHWM (Linux >= 4.0), so that it gives the peak of what follows."""
     try:
@@ -481,10 +436,6 @@ def measure_stage(events: int, items: int, *, trace: bool) -> dict[str, float]:
 # --- Runs ------------------------------------------------------------------------------
 
 
-def rounded(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value, digits)
-
-
 def run_benchmark(*, trace: bool) -> dict[str, Any]:
     started = time.perf_counter()
     reset_tables()
@@ -574,7 +525,7 @@ def main() -> None:
     )
     parser.add_argument("--verify-child", nargs=2, type=int, metavar=("EVENTS", "ITEMS"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    url = database_url()
+    url = database_url(DEFAULT_DATABASE_URL)
     stdout = sys.stdout
     with tempfile.TemporaryDirectory(prefix="custos-bench-") as var_dir, contextlib.redirect_stdout(sys.stderr):
         if arguments.verify_child:

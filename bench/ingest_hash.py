@@ -48,7 +48,14 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from _support import (  # bench/ is the script's folder, first on sys.path
+    database_url,
+    ensure_database,
+    proc_status_kb,
+    read_through,
+    reset_tables,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/custos_bench_intake"
@@ -67,29 +74,6 @@ def log(message: str) -> None:
 
 
 # --- Set-up ---------------------------------------------------------------------------
-
-
-def database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    if urlsplit(url).scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"BENCH_DATABASE_URL must be a PostgreSQL URL, not {url!r}")
-    return url
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it does not exist yet (connecting to the `postgres` database)."""
-    import psycopg  # noqa: PLC0415
-    from psycopg import errors, sql  # noqa: PLC0415
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return
-        log(f"creating database {name}")
-        with contextlib.suppress(errors.DuplicateDatabase):
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def bench_environment(url: str, var_dir: str) -> None:
@@ -121,28 +105,6 @@ def setup_django(url: str, *, prepare_database: bool) -> None:
     django.setup()
     if prepare_database:
         call_command("migrate", interactive=False, verbosity=0)
-
-
-def reset_tables() -> None:
-    """Empty the case, evidence and custody tables (the append-only triggers are lifted meanwhile)."""
-    from django.apps import apps  # noqa: PLC0415
-    from django.db import connection, transaction  # noqa: PLC0415
-
-    from apps.custody import db_triggers  # noqa: PLC0415
-
-    tables = sorted(
-        {
-            model._meta.db_table
-            for label in ("custody", "evidence", "cases")
-            for model in apps.get_app_config(label).get_models(include_auto_created=True)
-        }
-    )
-    quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
-    with transaction.atomic():
-        db_triggers.drop(connection)
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-        db_triggers.install(connection)
 
 
 def exit_on_sigterm() -> None:
@@ -204,22 +166,6 @@ def receive_items(name: str, sha256: str, count: int) -> list[str]:
 
 
 # --- Measurements ----------------------------------------------------------------------
-
-
-def proc_status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    return 0
-
-
-def read_through(path: Path) -> float:
-    """Read the file once (into the page cache); returns the seconds it took."""
-    started = time.perf_counter()
-    with path.open("rb") as stream:
-        while stream.read(WRITE_BLOCK):
-            pass
-    return time.perf_counter() - started
 
 
 def timed_command(command: list[str]) -> tuple[float, str]:
@@ -358,7 +304,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile one step_verify in this process instead")
     parser.add_argument("--verify-child", metavar="ITEM_ID", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    url = database_url()
+    url = database_url(DEFAULT_DATABASE_URL)
     stdout = sys.stdout
     if arguments.verify_child:
         # Runs inside the parent's temporary directory, with its environment.

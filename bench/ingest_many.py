@@ -61,7 +61,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from _support import (  # bench/ is the script's folder, first on sys.path
+    database_url,
+    ensure_database,
+    reset_tables,
+    rounded,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/custos_bench_intake"
@@ -97,34 +104,11 @@ def log(message: str) -> None:
 # --- Set-up ---------------------------------------------------------------------------
 
 
-def database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    if urlsplit(url).scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"BENCH_DATABASE_URL must be a PostgreSQL URL, not {url!r}")
-    return url
-
-
 def broker_url() -> str:
     url = os.environ.get("BENCH_BROKER_URL") or DEFAULT_BROKER_URL
     if urlsplit(url).scheme != "redis":
         raise SystemExit(f"BENCH_BROKER_URL must be a Redis URL (it is flushed), not {url!r}")
     return url
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it does not exist yet (connecting to the `postgres` database)."""
-    import psycopg  # noqa: PLC0415
-    from psycopg import errors, sql  # noqa: PLC0415
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return
-        log(f"creating database {name}")
-        with contextlib.suppress(errors.DuplicateDatabase):
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def flush_broker(url: str) -> None:
@@ -163,28 +147,6 @@ def setup_django(url: str) -> None:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
-
-
-def reset_tables() -> None:
-    """Empty the case, evidence and custody tables (the append-only triggers are lifted meanwhile)."""
-    from django.apps import apps  # noqa: PLC0415
-    from django.db import connection, transaction  # noqa: PLC0415
-
-    from apps.custody import db_triggers  # noqa: PLC0415
-
-    tables = sorted(
-        {
-            model._meta.db_table
-            for label in ("custody", "evidence", "cases")
-            for model in apps.get_app_config(label).get_models(include_auto_created=True)
-        }
-    )
-    quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
-    with transaction.atomic():
-        db_triggers.drop(connection)
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-        db_triggers.install(connection)
 
 
 def exit_on_sigterm() -> None:
@@ -395,10 +357,6 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 # --- Measurements ----------------------------------------------------------------------
-
-
-def rounded(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value, digits)
 
 
 def create_case() -> tuple[Any, Any]:
@@ -634,7 +592,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=ITEMS, help=f"how many JPEGs (default {ITEMS})")
     parser.add_argument("--no-baseline", action="store_true", help="skip the no-op chains")
     arguments = parser.parse_args()
-    url, broker = database_url(), broker_url()
+    url, broker = database_url(DEFAULT_DATABASE_URL), broker_url()
     stdout = sys.stdout
     exit_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="custos-bench-many-") as var_dir, contextlib.redirect_stdout(sys.stderr):

@@ -51,7 +51,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit, urlunsplit
+
+from _support import (  # bench/ is the script's folder, first on sys.path
+    database_url,
+    ensure_database,
+    read_through,
+    reset_tables,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/custos_bench_intake"
@@ -73,29 +79,6 @@ def log(message: str) -> None:
 
 
 # --- Set-up ---------------------------------------------------------------------------
-
-
-def database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    if urlsplit(url).scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"BENCH_DATABASE_URL must be a PostgreSQL URL, not {url!r}")
-    return url
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it does not exist yet (connecting to the `postgres` database)."""
-    import psycopg  # noqa: PLC0415
-    from psycopg import errors, sql  # noqa: PLC0415
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return
-        log(f"creating database {name}")
-        with contextlib.suppress(errors.DuplicateDatabase):
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def bench_environment(url: str, var_dir: str) -> None:
@@ -133,28 +116,6 @@ def setup_django(url: str) -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def reset_tables() -> None:
-    """Empty the case, evidence and custody tables (the append-only triggers are lifted meanwhile)."""
-    from django.apps import apps  # noqa: PLC0415
-    from django.db import connection, transaction  # noqa: PLC0415
-
-    from apps.custody import db_triggers  # noqa: PLC0415
-
-    tables = sorted(
-        {
-            model._meta.db_table
-            for label in ("custody", "evidence", "cases")
-            for model in apps.get_app_config(label).get_models(include_auto_created=True)
-        }
-    )
-    quoted = ", ".join(connection.ops.quote_name(table) for table in tables)
-    with transaction.atomic():
-        db_triggers.drop(connection)
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-        db_triggers.install(connection)
-
-
 def exit_on_sigterm() -> None:
     """SIGTERM unwinds like Ctrl-C, so that gunicorn is stopped and the temporary directory (GiBs) removed."""
 
@@ -184,15 +145,6 @@ def write_file(path: Path) -> None:
     with path.open("xb") as stream:
         for _ in range(FILE_BYTES // WRITE_BLOCK):
             stream.write(os.urandom(WRITE_BLOCK))
-
-
-def read_through(path: Path) -> float:
-    """Read the file once (into the page cache); returns the seconds it took."""
-    started = time.perf_counter()
-    with path.open("rb") as stream:
-        while stream.read(WRITE_BLOCK):
-            pass
-    return time.perf_counter() - started
 
 
 # --- The server -------------------------------------------------------------------------
@@ -438,7 +390,7 @@ def run_benchmark(var_dir: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    url = database_url()
+    url = database_url(DEFAULT_DATABASE_URL)
     stdout = sys.stdout
     exit_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="custos-bench-upload-") as var_dir, contextlib.redirect_stdout(sys.stderr):
