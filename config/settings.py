@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "apps.evidence",
     "apps.custody",
     "apps.intake",
+    "apps.review",
+    "apps.comments",
     "apps.demo",
 ]
 

@@ -9,3 +9,23 @@ class CaseRole(models.TextChoices):
     REVIEWER = "reviewer", _("Reviewer")
     LEAD = "lead", _("Lead")
     OBSERVER = "observer", _("Observer")
+
+
+class SecurityEventKind(models.TextChoices):
+    """What the security audit log records (docs/security.md)."""
+
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login_failed", _("Sign-in failed")
+    LOGOUT = "logout", _("Signed out")
+    LOCKED_OUT = "locked_out", _("Locked out after repeated failures")
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor sign-in set up")
+    TWO_FACTOR_FAILED = "2fa_failed", _("Two-factor code refused")
+    TWO_FACTOR_REMOVED = "2fa_removed", _("Two-factor sign-in removed")
+    RECOVERY_CODES_ISSUED = "recovery_codes", _("Recovery codes issued")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    MEMBER_ADDED = "member_added", _("Member added to a case")
+    MEMBER_REMOVED = "member_removed", _("Member removed from a case")
+    ROLE_CHANGED = "role_changed", _("Role in a case changed")
+    INVITATION_SENT = "invitation_sent", _("Invitation sent")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")

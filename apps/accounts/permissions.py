@@ -1,7 +1,17 @@
-"""Who may do what in a case. Views, the API and services ask these predicates; none re-implements them.
+"""Who may do what in a case. Views, the API, admin and services ask these; none re-implements them.
 
 Access to a case comes only from membership (need-to-know): being a site
-admin does not by itself open a case's evidence.
+admin does not by itself open a case's evidence. Each app's own
+permissions module builds on these predicates, and on ``member_case_ids``
+for querysets, so that a list, a search, a count or an export can only
+ever start from the cases the user belongs to.
+
+Roles (a user may hold a different one in each case):
+
+- investigator: creates incidents, uploads, edits their own drafts;
+- reviewer: reviews evidence and incidents;
+- lead: manages members, exports, closes the case; may also review;
+- observer: read-only, and sees no witness-identity fields.
 """
 
 from __future__ import annotations
@@ -13,22 +23,98 @@ from apps.accounts.models import CaseMembership
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
 
     from apps.accounts.models import User
     from apps.cases.models import Case
 
+# Roles that see witness-identity fields and consent-restricted items.
+WITNESS_IDENTITY_ROLES = frozenset({CaseRole.INVESTIGATOR, CaseRole.REVIEWER, CaseRole.LEAD})
+# Roles that review evidence and set incidents' verification status.
+REVIEWING_ROLES = frozenset({CaseRole.REVIEWER, CaseRole.LEAD})
+# Roles that add and edit material in a case.
+CONTRIBUTING_ROLES = frozenset({CaseRole.INVESTIGATOR, CaseRole.LEAD})
+# Roles whose sign-in must use a second factor (the same holds for site admins).
+TWO_FACTOR_ROLES = frozenset({CaseRole.REVIEWER, CaseRole.LEAD})
+
+_ROLE_CACHE_ATTRIBUTE = "_custos_case_roles"
+
+
+def _roles(user: User) -> dict[object, CaseRole]:
+    """All of the user's roles, by case id, loaded once per user object (one query per request)."""
+    cached: dict[object, CaseRole] | None = getattr(user, _ROLE_CACHE_ATTRIBUTE, None)
+    if cached is None:
+        cached = {
+            case_id: CaseRole(role)
+            for case_id, role in CaseMembership.objects.filter(user=user).values_list("case_id", "role")
+        }
+        setattr(user, _ROLE_CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+def forget_roles(user: User) -> None:
+    """Drop the per-object role cache (after a membership change within the same request or test)."""
+    if hasattr(user, _ROLE_CACHE_ATTRIBUTE):
+        delattr(user, _ROLE_CACHE_ATTRIBUTE)
+
 
 def case_role(user: User | AnonymousUser, case: Case) -> CaseRole | None:
     """The user's role in the case, or None when they are not a member."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return None
-    role = CaseMembership.objects.filter(user=user, case=case).values_list("role", flat=True).first()
-    return CaseRole(role) if role else None
+    return _roles(user).get(case.pk)
+
+
+def case_role_by_id(user: User | AnonymousUser, case_id: object) -> CaseRole | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return _roles(user).get(case_id)
+
+
+def member_case_ids(user: User | AnonymousUser) -> QuerySet[CaseMembership, object]:
+    """The ids of the cases the user belongs to, as a subquery for ``filter(case_id__in=...)``.
+
+    Every queryset of case-owned objects starts from this (need-to-know).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return CaseMembership.objects.none().values_list("case_id", flat=True)
+    return CaseMembership.objects.filter(user=user).values_list("case_id", flat=True)
+
+
+def case_ids_with_roles(user: User | AnonymousUser, roles: frozenset[CaseRole]) -> QuerySet[CaseMembership, object]:
+    if not user.is_authenticated or not user.is_active:
+        return CaseMembership.objects.none().values_list("case_id", flat=True)
+    return CaseMembership.objects.filter(user=user, role__in=roles).values_list("case_id", flat=True)
 
 
 def can_view_case(user: User | AnonymousUser, case: Case) -> bool:
     return case_role(user, case) is not None
 
 
+def can_contribute(user: User | AnonymousUser, case: Case) -> bool:
+    """Create incidents and upload evidence: investigators and leads."""
+    return case_role(user, case) in CONTRIBUTING_ROLES
+
+
+def can_review(user: User | AnonymousUser, case: Case) -> bool:
+    """Review evidence and set incidents' verification status: reviewers and leads (the four-eyes rule applies too)."""
+    return case_role(user, case) in REVIEWING_ROLES
+
+
 def can_manage_case(user: User | AnonymousUser, case: Case) -> bool:
+    """Manage members and invitations, export, close the case: leads only."""
     return case_role(user, case) == CaseRole.LEAD
+
+
+def can_see_witness_identity(user: User | AnonymousUser, case: Case) -> bool:
+    """Witness-identity fields and consent-restricted items: every role but observer."""
+    return case_role(user, case) in WITNESS_IDENTITY_ROLES
+
+
+def requires_two_factor(user: User | AnonymousUser) -> bool:
+    """Reviewers, leads (in any case) and site admins must sign in with a second factor."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return any(role in TWO_FACTOR_ROLES for role in _roles(user).values())

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from apps.evidence.enums import ProcessingStatus
 from apps.evidence.models import EvidenceItem
+from apps.evidence.permissions import visible_items
 from apps.evidence.storage import digest_stream, evidence_storage
 
 if TYPE_CHECKING:
@@ -49,10 +50,4 @@ def evidence_item_for_user(*, user: User | AnonymousUser, item_id: UUID) -> Evid
 
     Loads the case and the collecting user with it, for the item page and the custody report.
     """
-    if not user.is_authenticated:
-        return None
-    return (
-        EvidenceItem.objects.filter(pk=item_id, case__memberships__user=user)
-        .select_related("case", "collected_by")
-        .first()
-    )
+    return visible_items(user).filter(pk=item_id).select_related("case", "collected_by").first()
