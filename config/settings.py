@@ -291,6 +291,16 @@ STORAGES = {
     },
 }
 
+# How evidence files leave the server once a view has authorised the request
+# (apps/evidence/file_responses.py): "" streams them through Django;
+# "x-accel-redirect" (nginx, with EVIDENCE_SENDFILE_PREFIX an internal
+# location mapped to EVIDENCE_ROOT) or "x-sendfile" (Apache) hand them to the
+# web server. docs/deployment.md shows the nginx block.
+EVIDENCE_SENDFILE: str = env.str("EVIDENCE_SENDFILE", default="")
+if EVIDENCE_SENDFILE not in {"", "x-accel-redirect", "x-sendfile"}:
+    raise ImproperlyConfigured('EVIDENCE_SENDFILE must be "", "x-accel-redirect" or "x-sendfile"')
+EVIDENCE_SENDFILE_PREFIX: str = env.str("EVIDENCE_SENDFILE_PREFIX", default="/protected-evidence/")
+
 # --- Celery -----------------------------------------------------------------------
 
 QUEUE_DIR = VAR_DIR / "queue"

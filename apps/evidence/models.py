@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.models import PublicModel
@@ -192,6 +193,9 @@ class EvidenceItem(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.original_filename}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence:item_detail", args=[self.pk])
 
     @property
     def reference(self) -> str:

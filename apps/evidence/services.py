@@ -160,3 +160,20 @@ def evidence_unlink_incident(*, item: EvidenceItem, incident: Incident, actor_us
                 actor_user=actor_user,
                 details={"incident_id": str(incident.pk), "incident_title": incident.title, "reason": reason},
             )
+
+
+def evidence_file_access_record(
+    *, item: EvidenceItem, user: User, action: CustodyAction, file: str, reason: str = ""
+) -> None:
+    """Record that a user viewed or downloaded an item's file, before the bytes are handed over.
+
+    ``file`` says which: "original" or "preview" (an unblurred working copy).
+    Side effects: one "viewed" or "downloaded" custody event naming the file and its hash.
+    """
+    if action not in {CustodyAction.VIEWED, CustodyAction.DOWNLOADED}:
+        raise ValueError("file access is recorded as viewed or downloaded")
+    details: dict[str, Any] = {"file": file, "sha256": item.sha256}
+    if reason:
+        details["reason"] = reason
+    with transaction.atomic():
+        custody_record(item=item, action=action, actor_user=user, details=details)

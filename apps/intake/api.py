@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from apps.cases.selectors import case_list_for_user
 from apps.evidence.enums import CollectionMethod, ConsentStatus
+from apps.evidence.permissions import visible_items
 from apps.intake.forms import DESCRIPTIVE_FIELDS
 from apps.intake.permissions import can_upload_evidence
 from apps.intake.request_parsing import discard_partial_upload, install_quarantine_parsing
@@ -113,13 +114,7 @@ class EvidenceStatusView(APIView):
     """GET an item's processing status and hashes: poll it after an upload until it is archived."""
 
     def get(self, request: Request, item_id: UUID) -> Response:
-        from apps.evidence.models import EvidenceItem  # noqa: PLC0415
-
-        item = (
-            EvidenceItem.objects.filter(pk=item_id, case__in=case_list_for_user(user=request.user))
-            .select_related("case")
-            .first()
-        )
+        item = visible_items(request.user).filter(pk=item_id).select_related("case").first()
         if item is None:
             raise Http404
         return Response(
