@@ -1,11 +1,14 @@
 from django.contrib import admin
 
+from apps.common.admin import CaseScopedAdmin
 from apps.custody.models import CustodyEvent
 
 
 @admin.register(CustodyEvent)
-class CustodyEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CustodyEventAdmin(CaseScopedAdmin):
     """Read-only: the ledger is append-only and written only by services."""
+
+    case_lookup = "item__case"
 
     list_display = ["item", "sequence", "action", "actor", "occurred_at"]
     list_filter = ["action", "occurred_at"]

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from apps.common.admin import CaseScopedAdmin, MemberCaseListFilter
 from apps.evidence.models import EvidenceItem, IncidentLink
+from apps.evidence.permissions import visible_items
 from apps.evidence.services import evidence_item_update
 
 
@@ -24,7 +27,7 @@ class IncidentLinkInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(EvidenceItem)
-class EvidenceItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class EvidenceItemAdmin(CaseScopedAdmin):
     list_display = ["reference", "original_filename", "kind", "processing_status", "review_status", "is_graphic"]
     list_filter = [
         "kind",
@@ -34,7 +37,7 @@ class EvidenceItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "contains_personal_data",
         "reveals_witness_identity",
         "consent_status",
-        "case",
+        MemberCaseListFilter,
     ]
     search_fields = ["original_filename", "caption", "credit_line", "description", "sha256", "case__reference"]
     list_select_related = ["case"]
@@ -66,6 +69,10 @@ class EvidenceItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "updated_at",
     ]
     inlines = [IncidentLinkInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EvidenceItem]:
+        # Observers do not see identity-restricted items, in the admin either.
+        return super().get_queryset(request).filter(pk__in=visible_items(request.user).values("pk"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Items come in through intake (or seed/import services), which hash and record receipt.

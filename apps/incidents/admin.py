@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from apps.common.admin import CaseScopedAdmin, CaseScopedInlineMixin, MemberCaseListFilter
 from apps.incidents.models import Allegation, AllegedWeapon, CasualtyFigure, Incident, IncidentType
 
 
@@ -10,7 +11,7 @@ class IncidentTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["acled_event_type"]
 
 
-class AllegationInline(admin.StackedInline):  # type: ignore[type-arg]
+class AllegationInline(CaseScopedInlineMixin, admin.StackedInline):  # type: ignore[type-arg]
     model = Allegation
     extra = 0
     autocomplete_fields = ["source"]
@@ -18,9 +19,16 @@ class AllegationInline(admin.StackedInline):  # type: ignore[type-arg]
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class IncidentAdmin(CaseScopedAdmin):
     list_display = ["title", "case", "start_at", "place_name", "admin1", "verification_status"]
-    list_filter = ["verification_status", "incident_types", "case", "admin1", "start_precision", "location_precision"]
+    list_filter = [
+        "verification_status",
+        "incident_types",
+        MemberCaseListFilter,
+        "admin1",
+        "start_precision",
+        "location_precision",
+    ]
     search_fields = ["title", "narrative", "place_name", "admin1", "admin2", "admin3"]
     date_hierarchy = "start_at"
     filter_horizontal = ["incident_types"]
@@ -36,7 +44,7 @@ class AllegedWeaponInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Allegation)
-class AllegationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AllegationAdmin(CaseScopedAdmin):
     list_display = ["summary", "claimant", "asserted_on", "incident", "source"]
     list_filter = ["asserted_on", "weapon_claims__confidence", "weapon_claims__weapon_type__level"]
     search_fields = ["summary", "quote", "claimant", "alleged_perpetrator", "source__title"]
@@ -46,11 +54,11 @@ class AllegationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(CasualtyFigure)
-class CasualtyFigureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CasualtyFigureAdmin(CaseScopedAdmin):
     """Figures are a series: they can be added, never changed (a correction is a new row)."""
 
     list_display = ["reporter", "as_of", "killed", "injured", "scope", "region_name", "incident", "case"]
-    list_filter = ["reporter", "scope", "case"]
+    list_filter = ["reporter", "scope", MemberCaseListFilter]
     search_fields = ["reporter", "region_name", "caveat"]
     date_hierarchy = "as_of"
     autocomplete_fields = ["incident", "source", "supersedes"]

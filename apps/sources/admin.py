@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.db import models
 
+from apps.common.admin import CaseScopedAdmin, MemberCaseListFilter
 from apps.sources.models import Source
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SourceAdmin(CaseScopedAdmin):
     list_display = ["title", "publisher", "source_type", "reliability", "published_at", "case"]
-    list_filter = ["source_type", "reliability", "case"]
+    list_filter = ["source_type", "reliability", MemberCaseListFilter]
     search_fields = ["title", "publisher", "author", "url", "notes"]
     date_hierarchy = "published_at"
     list_select_related = ["case"]
