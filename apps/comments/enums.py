@@ -1,0 +1,8 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    """Why a user is told about something. Each kind has its own sentence in the notification list."""
+
+    MENTION = "mention", _("Mention")
