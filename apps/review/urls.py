@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from apps.review import views
 
 app_name = "review"
 
-urlpatterns: list = []  # type: ignore[type-arg]
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("start/", views.bulk_start, name="bulk_start"),
+    path("items/<uuid:item_id>/", views.item_review, name="item"),
+    path("items/<uuid:item_id>/resubmit/", views.resubmit, name="resubmit"),
+    path("incidents/<uuid:incident_id>/verification/", views.incident_verification, name="incident_verification"),
+]

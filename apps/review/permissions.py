@@ -1,0 +1,73 @@
+"""Who may review what. Views, the API, the template tag and the services ask these; none re-implements them.
+
+Reviewing an item takes two things: the reviewer or lead role in the item's case (accounts.permissions.can_review)
+and the four-eyes rule: nobody reviews an item they uploaded, collected or were the last to edit, so that every
+approved item has been looked at by a second person. The rule holds for every reviewer's step (starting the
+review, asking a question, approving, rejecting), and the services enforce it whatever the interface shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.permissions import can_review
+from apps.evidence.enums import ReviewStatus
+from apps.evidence.permissions import can_edit_item, can_view_item
+from apps.incidents.permissions import can_set_verification_status, can_view_incident
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from apps.accounts.models import User
+    from apps.evidence.models import EvidenceItem
+
+__all__ = [
+    "RESUBMIT_REFUSED",
+    "REVIEW_REFUSED",
+    "VERIFICATION_REFUSED",
+    "can_decide_item",
+    "can_resubmit_item",
+    "can_review_item",
+    "can_set_verification_status",
+    "can_view_incident",
+    "four_eyes_conflict",
+]
+
+# The messages of a refusal, shared by the services, the pages and the API.
+REVIEW_REFUSED = _("Only reviewers and leads of this case can review its evidence.")
+VERIFICATION_REFUSED = _("Only reviewers and leads of this case can set its verification status.")
+RESUBMIT_REFUSED = _("Only the investigator who may edit this item can answer while it needs information.")
+
+_FOUR_EYES_REASONS: dict[str, Promise] = {
+    "uploaded_by": _("You uploaded this item, so someone else must review it (four-eyes rule)."),
+    "collected_by": _("You collected this item, so someone else must review it (four-eyes rule)."),
+    "last_edited_by": _("You were the last to edit this item, so someone else must review it (four-eyes rule)."),
+}
+
+
+def can_review_item(user: User | AnonymousUser, item: EvidenceItem) -> bool:
+    """Reviewers and leads of the item's case who may see it (the four-eyes rule is checked separately)."""
+    return can_view_item(user, item) and can_review(user, item.case)
+
+
+def four_eyes_conflict(user: User | AnonymousUser, item: EvidenceItem) -> Promise | None:
+    """Why the four-eyes rule keeps this user from reviewing the item, or None when it does not."""
+    if user.pk is None:
+        return None
+    for field in ("uploaded_by", "collected_by", "last_edited_by"):
+        if getattr(item, f"{field}_id") == user.pk:
+            return _FOUR_EYES_REASONS[field]
+    return None
+
+
+def can_decide_item(user: User | AnonymousUser, item: EvidenceItem) -> bool:
+    """May take a reviewer's step on the item now: the role, and no four-eyes conflict."""
+    return can_review_item(user, item) and four_eyes_conflict(user, item) is None
+
+
+def can_resubmit_item(user: User | AnonymousUser, item: EvidenceItem) -> bool:
+    """Answer a reviewer's question and send the item back: whoever may edit it, while it needs information."""
+    return item.review_status == ReviewStatus.NEEDS_INFO and can_edit_item(user, item)
