@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from apps.accounts import views as accounts_views
 from apps.common import views as common_views
 
 urlpatterns = [
@@ -14,7 +15,7 @@ urlpatterns = [
     path("", include("apps.comments.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("cases/", include("apps.cases.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts_views.sign_in, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
