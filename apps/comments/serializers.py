@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from rest_framework import serializers
@@ -10,12 +11,20 @@ from apps.accounts.models import User
 from apps.comments.models import COMMENT_MAX_LENGTH, Comment, Notification
 
 
+class UTCDateTimeField(serializers.DateTimeField):
+    """Times in UTC ("2022-03-06T12:00:00Z"), whatever the display time zone, as in the custody API."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=UTC, **kwargs)
+
+
 class CommentSerializer(serializers.ModelSerializer[Comment]):
     author: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     # Only the users who were notified (members who may see the target): never who else was named.
     mentions: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", many=True, read_only=True
     )
+    created_at = UTCDateTimeField(read_only=True)
 
     class Meta:
         model = Comment
@@ -33,6 +42,8 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
     actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     comment: serializers.PrimaryKeyRelatedField[Comment] = serializers.PrimaryKeyRelatedField(read_only=True)
     unread = serializers.BooleanField(source="is_unread", read_only=True)
+    created_at = UTCDateTimeField(read_only=True)
+    read_at = UTCDateTimeField(read_only=True)
 
     class Meta:
         model = Notification

@@ -1,0 +1,241 @@
+"""The comments and notifications API: field errors, need-to-know, observers, pagination and query counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from apps.accounts.models import User
+from apps.comments.models import Comment, Notification
+from apps.comments.services import comment_post
+from apps.evidence.models import EvidenceItem
+from apps.incidents.models import Incident
+from tests.comments.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def item_comments_url(item: EvidenceItem) -> str:
+    return reverse("api:item-comments", kwargs={"target_id": item.pk})
+
+
+def incident_comments_url(incident: Incident) -> str:
+    return reverse("api:incident-comments", kwargs={"target_id": incident.pk})
+
+
+def read_url(notification: Notification) -> str:
+    return reverse("api:notification-read", kwargs={"notification_id": notification.pk})
+
+
+def test_the_routes_are_where_the_api_documents_them(item: EvidenceItem, incident: Incident) -> None:
+    assert item_comments_url(item) == f"/api/v1/evidence/{item.pk}/comments/"
+    assert incident_comments_url(incident) == f"/api/v1/incidents/{incident.pk}/comments/"
+    assert reverse("api:notifications") == "/api/v1/notifications/"
+
+
+def test_posting_on_an_item_returns_the_comment_with_the_notified_mentions(
+    client: Client, alice: User, olena: User, item: EvidenceItem, django_capture_on_commit_callbacks: Any
+) -> None:
+    sign_in(client, alice)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            item_comments_url(item), {"body": "@olena @charlie-unknown check"}, content_type="application/json"
+        )
+
+    comment = Comment.objects.get()
+    assert response.status_code == 201
+    assert response.json() == {
+        "id": str(comment.pk),
+        "author": "alice",
+        "body": "@olena @charlie-unknown check",
+        "created_at": comment.created_at.isoformat().replace("+00:00", "Z"),
+        "mentions": ["olena"],
+    }
+    assert [message.to for message in mail.outbox] == [["olena@example.org"]]
+    assert f"http://testserver/evidence/{item.pk}/#comment-{comment.pk}" in mail.outbox[0].body
+
+
+def test_posting_on_an_incident(client: Client, alice: User, incident: Incident) -> None:
+    sign_in(client, alice)
+
+    response = client.post(incident_comments_url(incident), {"body": "timeline"}, content_type="application/json")
+
+    assert response.status_code == 201
+    assert Comment.objects.get().incident == incident
+
+
+@pytest.mark.parametrize(
+    ("data", "errors"),
+    [
+        ({}, {"body": ["This field is required."]}),
+        ({"body": "   "}, {"body": ["This field may not be blank."]}),
+        ({"body": "x" * 10_001}, {"body": ["Ensure this field has no more than 10000 characters."]}),
+        ({"body": "a\x00b"}, {"body": ["Null characters are not allowed."]}),
+        ({"body": ["a", "b"]}, {"body": ["Not a valid string."]}),
+    ],
+)
+def test_bad_input_answers_400_with_field_errors(
+    client: Client, alice: User, item: EvidenceItem, data: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
+    sign_in(client, alice)
+
+    response = client.post(item_comments_url(item), data, content_type="application/json")
+
+    assert (response.status_code, response.json()) == (400, errors)
+    assert Comment.objects.count() == 0
+
+
+def test_malformed_json_answers_400(client: Client, alice: User, item: EvidenceItem) -> None:
+    sign_in(client, alice)
+
+    response = client.post(item_comments_url(item), "{not json", content_type="application/json")
+
+    assert response.status_code == 400
+
+
+def test_observers_may_read_but_not_post(
+    client: Client, oscar: User, alice: User, item: EvidenceItem, incident: Incident
+) -> None:
+    comment_post(author=alice, item=item, body="readable")
+    sign_in(client, oscar)
+
+    assert client.get(item_comments_url(item)).status_code == 200
+    assert client.post(item_comments_url(item), {"body": "x"}, content_type="application/json").status_code == 403
+    assert (
+        client.post(incident_comments_url(incident), {"body": "x"}, content_type="application/json").status_code == 403
+    )
+    assert Comment.objects.count() == 1
+
+
+def test_an_observer_gets_404_for_an_identity_restricted_items_thread(
+    client: Client, oscar: User, restricted_item: EvidenceItem
+) -> None:
+    sign_in(client, oscar)
+
+    assert client.get(item_comments_url(restricted_item)).status_code == 404
+    assert (
+        client.post(item_comments_url(restricted_item), {"body": "x"}, content_type="application/json").status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("who", ["bob", "charlie"])
+def test_other_case_members_and_outsiders_get_404_on_every_target_route(
+    client: Client, request: pytest.FixtureRequest, who: str, item: EvidenceItem, incident: Incident
+) -> None:
+    sign_in(client, request.getfixturevalue(who))
+
+    for url in (item_comments_url(item), incident_comments_url(incident)):
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"body": "x"}, content_type="application/json").status_code == 404
+    assert Comment.objects.count() == 0
+
+
+def test_anonymous_requests_are_refused(client: Client, alice: User, item: EvidenceItem, incident: Incident) -> None:
+    comment_post(author=alice, item=item, body="@alice")
+    notification = Notification.objects.create(recipient=alice, kind="mention", text="x", link="/")
+
+    assert client.get(item_comments_url(item)).status_code == 403
+    assert client.post(incident_comments_url(incident), {"body": "x"}).status_code == 403
+    assert client.get(reverse("api:notifications")).status_code == 403
+    assert client.post(read_url(notification)).status_code == 403
+
+
+def test_the_thread_is_oldest_first_and_paginated(client: Client, alice: User, item: EvidenceItem) -> None:
+    first = comment_post(author=alice, item=item, body="first")
+    second = comment_post(author=alice, item=item, body="second")
+    sign_in(client, alice)
+
+    body = client.get(item_comments_url(item), {"page_size": 1}).json()
+
+    assert (body["count"], [row["id"] for row in body["results"]]) == (2, [str(first.pk)])
+    assert body["next"] == f"http://testserver{item_comments_url(item)}?page=2&page_size=1"
+    assert client.get(item_comments_url(item), {"page": 2, "page_size": 1}).json()["results"][0]["id"] == str(second.pk)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_the_thread_endpoint_takes_the_same_queries_for_1_and_3_rows(
+    client: Client, alice: User, olena: User, item: EvidenceItem, rows: int, django_assert_num_queries: Any
+) -> None:
+    for number in range(rows):
+        comment_post(author=alice, item=item, body=f"@olena {number}")
+    sign_in(client, alice)
+
+    # session, user, the item, roles, count, the page with authors, their mentions
+    with django_assert_num_queries(7):
+        response = client.get(item_comments_url(item))
+
+    assert len(response.json()["results"]) == rows
+    assert response.json()["results"][0]["mentions"] == ["olena"]
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_the_notifications_endpoint_takes_the_same_queries_for_1_and_3_rows(
+    client: Client, alice: User, olena: User, item: EvidenceItem, rows: int, django_assert_num_queries: Any
+) -> None:
+    for number in range(rows):
+        comment_post(author=alice, item=item, body=f"@olena {number}")
+    sign_in(client, olena)
+
+    # session, user, count, the page with actors and comments
+    with django_assert_num_queries(4):
+        response = client.get(reverse("api:notifications"))
+
+    assert response.json()["count"] == rows
+
+
+def test_notifications_newest_first_and_unread_filter(
+    client: Client, alice: User, olena: User, item: EvidenceItem
+) -> None:
+    older = comment_post(author=alice, item=item, body="@olena older")
+    newer = comment_post(author=alice, item=item, body="@olena newer")
+    Notification.objects.filter(comment=newer).update(read_at="2022-03-07T10:00:00Z")
+    sign_in(client, olena)
+
+    everything = client.get(reverse("api:notifications")).json()
+    unread = client.get(reverse("api:notifications"), {"unread": "1"}).json()
+
+    assert [row["comment"] for row in everything["results"]] == [str(newer.pk), str(older.pk)]
+    assert [(row["comment"], row["unread"]) for row in unread["results"]] == [(str(older.pk), True)]
+    row = unread["results"][0]
+    notification = Notification.objects.get(comment=older)
+    assert row == {
+        "id": str(notification.pk),
+        "kind": "mention",
+        "actor": "alice",
+        "comment": str(older.pk),
+        "text": "UA-2022-0001/E0007",
+        "link": f"/evidence/{item.pk}/#comment-{older.pk}",
+        "created_at": notification.created_at.isoformat().replace("+00:00", "Z"),
+        "read_at": None,
+        "unread": True,
+    }
+
+
+def test_marking_read_through_the_api(client: Client, alice: User, olena: User, item: EvidenceItem) -> None:
+    comment_post(author=alice, item=item, body="@olena")
+    notification = Notification.objects.get()
+    sign_in(client, olena)
+
+    response = client.post(read_url(notification))
+
+    notification.refresh_from_db()
+    assert response.status_code == 200
+    assert (response.json()["unread"], notification.read_at is not None) == (False, True)
+
+
+def test_another_users_notification_answers_404_in_the_api(
+    client: Client, alice: User, olena: User, item: EvidenceItem
+) -> None:
+    comment_post(author=alice, item=item, body="@olena")
+    notification = Notification.objects.get()
+    sign_in(client, alice)
+
+    assert client.post(read_url(notification)).status_code == 404
+    assert client.get(reverse("api:notifications")).json()["count"] == 0
+    assert Notification.objects.get().read_at is None
