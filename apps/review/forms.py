@@ -70,19 +70,6 @@ class QueueFilterForm(forms.Form):
         )
 
 
-class BulkStartForm(forms.Form):
-    items = forms.TypedMultipleChoiceField(
-        label=_("Items"),
-        choices=[],
-        help_text=_("The submitted items to start reviewing; each gets its own custody event."),
-        error_messages={"required": _("Select at least one submitted item.")},
-    )
-
-    def __init__(self, *args: Any, item_ids: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["items"].choices = [(item_id, item_id) for item_id in item_ids]  # type: ignore[attr-defined]
-
-
 def checklist_answer_field(question: str) -> str:
     return f"checklist_{question}_answer"
 

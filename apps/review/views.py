@@ -22,7 +22,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from apps.evidence.permissions import visible_items
 from apps.review.enums import Decision
 from apps.review.forms import (
-    BulkStartForm,
     IncidentVerificationForm,
     QueueFilterForm,
     ResubmitForm,
@@ -85,15 +84,16 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def bulk_start(request: HttpRequest) -> HttpResponse:
-    """Start the review of the selected submitted items; each one is checked and recorded on its own."""
-    selected = request.POST.getlist("items")
-    items = {str(item.pk): item for item in visible_items(request.user).filter(pk__in=_uuids(selected))}
-    form = BulkStartForm(request.POST, item_ids=list(items))
-    if not form.is_valid():
+    """Start the review of the selected submitted items; each one is checked and recorded on its own.
+
+    Values that name no item the user may see are ignored (they cannot name anything to start).
+    """
+    selected = visible_items(request.user).filter(pk__in=_uuids(request.POST.getlist("items")))
+    items = list(selected.select_related("case").order_by("created_at", "id"))
+    if not items:
         messages.error(request, _("Select at least one submitted item of your review cases."))
         return redirect("review:queue")
-    selected_items = [items[item_id] for item_id in form.cleaned_data["items"]]
-    result = evidence_review_start_many(items=selected_items, user=request.user)  # type: ignore[arg-type]
+    result = evidence_review_start_many(items=items, user=request.user)  # type: ignore[arg-type]
     if result.started:
         messages.success(
             request,
