@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -80,9 +80,13 @@ class EvidenceUploadView(APIView):
     def post(self, request: Request, case_id: UUID) -> Response:
         files = request.FILES.getlist("file")
         case = case_list_for_user(user=request.user).filter(pk=case_id).first()
-        if case is None or not can_upload_evidence(request.user, case):
+        if case is None:
             discard_quarantined(files)
             raise Http404
+        if not can_upload_evidence(request.user, case):
+            # A member knows the case exists; tell them why (reviewers and observers do not add evidence).
+            discard_quarantined(files)
+            raise PermissionDenied(_("Your role in this case does not add evidence."))
         try:
             if not files:
                 return Response({"file": [_("Attach at least one file.")]}, status=status.HTTP_400_BAD_REQUEST)
