@@ -14,12 +14,13 @@ from apps.accounts.models import User
 from apps.cases.models import Case
 from apps.evidence.models import EvidenceItem
 from apps.incidents.models import Incident
+from tests.accounts.helpers import login_verified
 from tests.factories import CaseFactory, EvidenceItemFactory, IncidentFactory, MembershipFactory, UserFactory
 
 
 def sign_in(client: Client, user: User) -> None:
-    """Sign the user in for a test (through the two-factor helper once it exists)."""
-    client.force_login(user)
+    """Sign the user in for a test with a second factor used, as reviewers and leads must have."""
+    login_verified(client, user)
 
 
 @pytest.fixture

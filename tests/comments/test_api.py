@@ -166,8 +166,8 @@ def test_the_thread_endpoint_takes_the_same_queries_for_1_and_3_rows(
         comment_post(author=alice, item=item, body=f"@olena {number}")
     sign_in(client, alice)
 
-    # session, user, the item, roles, count, the page with authors, their mentions
-    with django_assert_num_queries(7):
+    # session, user, its second-factor device, the item, roles, count, the page with authors, their mentions
+    with django_assert_num_queries(8):
         response = client.get(item_comments_url(item))
 
     assert len(response.json()["results"]) == rows
@@ -182,8 +182,8 @@ def test_the_notifications_endpoint_takes_the_same_queries_for_1_and_3_rows(
         comment_post(author=alice, item=item, body=f"@olena {number}")
     sign_in(client, olena)
 
-    # session, user, count, the page with actors and comments
-    with django_assert_num_queries(4):
+    # session, user, its second-factor device, count, the page with actors and comments
+    with django_assert_num_queries(5):
         response = client.get(reverse("api:notifications"))
 
     assert response.json()["count"] == rows

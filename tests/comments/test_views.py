@@ -184,6 +184,16 @@ def test_an_observer_reads_the_discussion_without_a_form(client: Client, oscar: 
     assert "<textarea" not in page
 
 
+def test_the_item_page_shows_the_thread_and_the_form(client: Client, alice: User, item: EvidenceItem) -> None:
+    comment = comment_post(author=alice, item=item, body="On the item page")
+    sign_in(client, alice)
+
+    page = client.get(reverse("evidence:item_detail", kwargs={"item_id": item.pk})).content.decode()
+
+    assert f'<li class="comment" id="comment-{comment.pk}">' in page
+    assert f'action="/comments/items/{item.pk}/"' in page
+
+
 def test_html_in_a_comment_is_escaped(alice: User, item: EvidenceItem) -> None:
     comment_post(author=alice, item=item, body='<img src=x onerror="alert(1)"> @olena')
 
@@ -270,8 +280,8 @@ def test_the_notification_list_takes_the_same_queries_for_1_and_3_rows(
         comment_post(author=alice, item=item, body=f"@olena {number}")
     sign_in(client, olena)
 
-    # session, user, integrity banner, paginator count, the page of notifications
-    with django_assert_num_queries(5):
+    # session, user, its second-factor device, integrity banner, paginator count, the page of notifications
+    with django_assert_num_queries(6):
         response = client.get(reverse("comments:notifications"))
 
     assert response.content.decode().count('<li class="notification unread">') == rows
