@@ -13,6 +13,7 @@ from apps.cases.models import Case
 from apps.evidence.enums import ReviewStatus
 from apps.evidence.models import EvidenceItem
 from apps.review.checklist import KEYS
+from tests.accounts.helpers import login_verified
 from tests.factories import CaseFactory, EvidenceItemFactory, MembershipFactory, UserFactory
 
 # Every question answered (not every answer "yes"): what approval requires.
@@ -22,13 +23,8 @@ FULL_CHECKLIST: dict[str, dict[str, str]] = {
 
 
 def sign_in(client: Client, user: User) -> None:
-    """Sign the user in as the pages require it (with a verified second factor, once that is enforced)."""
-    try:
-        from tests.accounts.helpers import login_verified  # type: ignore[import-not-found]  # noqa: PLC0415
-    except ImportError:
-        client.force_login(user)
-    else:
-        login_verified(client, user)
+    """Sign the user in with a verified second factor, as reviewers and leads must be (apps.accounts.middleware)."""
+    login_verified(client, user)
 
 
 @pytest.fixture

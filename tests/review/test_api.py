@@ -89,8 +89,8 @@ def test_the_queue_endpoint_query_count_does_not_grow_with_rows(
         make_item(case, investigator, number=number)
     sign_in(client, reviewer)
 
-    # session, user, second-factor device, count, the page's items with their case.
-    with django_assert_num_queries(5):
+    # session, user, second-factor device, roles (for the second-factor rule), count, the page's items with their case.
+    with django_assert_num_queries(6):
         response = client.get(reverse("api:review-queue"))
 
     assert len(response.json()["results"]) == rows
