@@ -10,12 +10,13 @@ from django.test import Client
 from apps.accounts.enums import CaseRole
 from apps.accounts.models import User
 from apps.cases.models import Case
+from tests.accounts.helpers import login_verified
 from tests.factories import CaseFactory, MembershipFactory, UserFactory
 
 
 def sign_in(client: Client, user: User) -> None:
-    """Sign the user in as the pages expect (through a verified second factor once accounts requires one)."""
-    client.force_login(user)
+    """Sign the user in as the pages expect: leads and reviewers with a session verified by a second factor."""
+    login_verified(client, user)
 
 
 @dataclass(frozen=True)

@@ -202,8 +202,8 @@ def test_the_members_page_query_count_does_not_grow_with_rows(
     sign_in(client, lead.user)
     url = reverse("cases:members", kwargs={"case_id": lead.case.pk})
 
-    # session, user, the user's roles, the case, members with their users, pending invitations, the integrity banner
-    with django_assert_num_queries(7):
+    # session, user, OTP device, roles, the case, members with their users, pending invitations, integrity banner
+    with django_assert_num_queries(8):
         response = client.get(url)
 
     assert len(response.context["memberships"]) == rows
