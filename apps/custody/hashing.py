@@ -75,7 +75,8 @@ def event_hash(**fields: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical_bytes(**fields)).hexdigest()
 
 
-_encode_details = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+# The canonical JSON text of a details value (sorted keys, no spaces, UTF-8 kept).
+encode_details = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def canonical_bytes_from_stored(
@@ -99,7 +100,7 @@ def canonical_bytes_from_stored(
     user = "null" if actor_user_id is None else str(int(actor_user_id))
     return (
         f'{{"action":{encode_basestring(action)},"actor":{encode_basestring(actor)},'
-        f'"actor_user_id":{user},"details":{_encode_details(details)},"item_id":{encode_basestring(item_id)},'
+        f'"actor_user_id":{user},"details":{encode_details(details)},"item_id":{encode_basestring(item_id)},'
         f'"occurred_at":{encode_basestring(occurred_at_text)},"prev_hash":{encode_basestring(prev_hash)},'
         f'"sequence":{int(sequence)}}}'
     ).encode()
