@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Sets request.user.otp_device / is_verified() from the session.
     "django_otp.middleware.OTPMiddleware",
+    # Sends reviewers, leads and admins without a verified second factor to enrolment or verification.
+    "apps.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a lockout flagged during authenticate() into the lockout page.

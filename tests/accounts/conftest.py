@@ -1,8 +1,6 @@
-"""Fixtures for the accounts tests: one user per role, and codes from their authenticator."""
+"""Fixtures for the accounts tests: one user per role."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
@@ -10,15 +8,6 @@ from apps.accounts.enums import CaseRole
 from apps.accounts.models import User
 from apps.cases.models import Case
 from tests.factories import MembershipFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _two_factor_enforced(settings: Any) -> None:
-    """TEMPORARY: enforce the second factor in these tests until config/settings.py lists the middleware."""
-    middleware = "apps.accounts.middleware.TwoFactorRequiredMiddleware"
-    if middleware not in settings.MIDDLEWARE:
-        at = settings.MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE[:at], middleware, *settings.MIDDLEWARE[at:]]
 
 
 @pytest.fixture

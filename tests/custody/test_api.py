@@ -18,6 +18,7 @@ from apps.custody.enums import CustodyAction
 from apps.custody.hashing import GENESIS_HASH
 from apps.custody.services import custody_record, system_actor
 from apps.evidence.models import EvidenceItem
+from tests.accounts.helpers import login_verified
 from tests.factories import EvidenceItemFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -168,7 +169,7 @@ def test_non_members_get_404_as_if_the_item_did_not_exist(
     client: Client, item: EvidenceItem, request: pytest.FixtureRequest, who: str, url: Any
 ) -> None:
     custody_record(item=item, action=CustodyAction.RECEIVED, actor_system=system_actor("intake"))
-    client.force_login(request.getfixturevalue(who))
+    login_verified(client, request.getfixturevalue(who))
 
     response = client.get(url(item))
 

@@ -16,6 +16,7 @@ from apps.cases.models import Case
 from apps.custody.context_processors import integrity_alerts
 from apps.custody.models import IntegrityAlert
 from apps.evidence.models import EvidenceItem
+from tests.accounts.helpers import login_verified
 from tests.factories import CaseFactory, EvidenceItemFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +97,7 @@ def test_the_count_takes_one_query(
 
 
 def test_the_banner_is_shown_to_a_lead_on_every_page(client: Client, failing_item: EvidenceItem, lead: User) -> None:
-    client.force_login(lead)
+    login_verified(client, lead)
 
     content = client.get(reverse("home")).content.decode()
 
@@ -108,7 +109,7 @@ def test_the_banner_is_shown_to_a_lead_on_every_page(client: Client, failing_ite
 
 def test_the_banner_counts_in_the_plural(client: Client, failing_item: EvidenceItem, site_admin: User) -> None:
     IntegrityAlert.objects.create(item=EvidenceItemFactory(case=CaseFactory()), problem="mismatch")
-    client.force_login(site_admin)
+    login_verified(client, site_admin)
 
     content = client.get(reverse("home")).content.decode()
 

@@ -20,6 +20,7 @@ from apps.evidence.enums import ConsentStatus, EvidenceKind
 from apps.evidence.models import Derivative, EvidenceItem
 from apps.evidence.services import evidence_import_file
 from apps.evidence.storage import digest_stream, store_content_addressed
+from tests.accounts.helpers import login_verified
 from tests.factories import CaseFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +179,7 @@ def test_non_members_and_site_admins_get_404_and_nothing_is_recorded(client: Cli
     method = client.post if name == "item_reveal" else client.get
 
     for user in (other, outsider, admin):
-        client.force_login(user)
+        login_verified(client, user)
         assert method(reverse(f"evidence:{name}", args=[item.pk])).status_code == 404
 
     assert CustodyEvent.objects.filter(item=item).exclude(actor__startswith="system:").count() == 0

@@ -3,8 +3,10 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
+from apps.accounts.models import User
 from apps.evidence.models import EvidenceItem, IncidentLink
 from apps.evidence.services import evidence_item_update, evidence_link_incident, evidence_unlink_incident
+from tests.accounts.helpers import login_verified
 from tests.factories import EvidenceItemFactory, IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +63,9 @@ def test_an_item_cannot_be_linked_to_another_cases_incident() -> None:
     assert item.custody_events.count() == 0
 
 
-def test_an_edit_in_the_admin_goes_into_custody(admin_client: Client, admin_user: object) -> None:
+def test_an_edit_in_the_admin_goes_into_custody(client: Client, admin_user: User) -> None:
+    admin_client = client
+    login_verified(admin_client, admin_user)
     item = EvidenceItemFactory(caption="Before")
     url = reverse("admin:evidence_evidenceitem_change", args=[item.pk])
     form = admin_client.get(url).context["adminform"].form
@@ -75,5 +79,5 @@ def test_an_edit_in_the_admin_goes_into_custody(admin_client: Client, admin_user
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     event = EvidenceItem.objects.get(pk=item.pk).custody_events.get()
     assert event.details["changes"]["caption"] == {"before": "Before", "after": "After"}
-    assert event.actor == f"user:{admin_user.get_username()}"  # type: ignore[attr-defined]
+    assert event.actor == f"user:{admin_user.get_username()}"
     assert admin.site.is_registered(EvidenceItem)

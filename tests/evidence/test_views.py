@@ -26,6 +26,7 @@ from apps.evidence.models import EvidenceItem
 from apps.evidence.permissions import can_view_item
 from apps.evidence.selectors import evidence_item_for_user
 from apps.evidence.views import DetailEntry, TransferRow, detail_entries
+from tests.accounts.helpers import login_verified
 from tests.factories import CaseFactory, EvidenceItemFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,7 @@ def test_the_item_selector_finds_the_item_only_for_members(
 def test_non_members_get_404_as_if_the_item_did_not_exist(
     client: Client, item: EvidenceItem, request: pytest.FixtureRequest, who: str, url: Any
 ) -> None:
-    client.force_login(request.getfixturevalue(who))
+    login_verified(client, request.getfixturevalue(who))
 
     response = client.get(url(item))
 

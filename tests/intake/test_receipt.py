@@ -15,6 +15,7 @@ from apps.accounts.models import User
 from apps.cases.models import Case
 from apps.evidence.models import EvidenceItem
 from apps.intake.quarantine import quarantine_path
+from tests.accounts.helpers import login_verified
 from tests.factories import MembershipFactory, UserFactory
 from tests.intake.conftest import multipart
 
@@ -127,7 +128,7 @@ def test_an_upload_over_the_limit_gets_413_and_keeps_nothing(
 def test_reviewers_and_observers_cannot_upload(
     client: Client, case: Case, role: CaseRole, quarantine_per_test: Path
 ) -> None:
-    client.force_login(MembershipFactory(case=case, role=role).user)
+    login_verified(client, MembershipFactory(case=case, role=role).user)
 
     assert _form_post(client, case).status_code == 404
     assert not quarantine_per_test.exists() or list(quarantine_per_test.iterdir()) == []
