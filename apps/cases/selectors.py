@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.accounts.enums import CaseRole
@@ -25,15 +26,25 @@ if TYPE_CHECKING:
     from apps.accounts.models import User
 
 
+def _count_of(rows: QuerySet[Any]) -> Coalesce:
+    """How many of these rows belong to the outer case (a correlated subquery, so one query for the whole list)."""
+    counted = rows.filter(case_id=OuterRef("pk")).order_by().values("case_id").annotate(total=Count("pk"))
+    return Coalesce(Subquery(counted.values("total")), 0)
+
+
 def case_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Case]:
-    """The cases the user is a member of, with incident and evidence counts."""
+    """The cases the user is a member of, with the incidents and evidence items they may see counted.
+
+    Counts start from the need-to-know querysets, so an observer's count
+    leaves out identity-restricted items as their lists do.
+    """
     if not user.is_authenticated:
         return Case.objects.none()
     return (
-        Case.objects.filter(memberships__user=user)
+        Case.objects.filter(pk__in=member_case_ids(user))
         .annotate(
-            incident_count=Count("incidents", distinct=True),
-            evidence_count=Count("evidence_items", distinct=True),
+            incident_count=_count_of(visible_incidents(user)),
+            evidence_count=_count_of(visible_items(user)),
         )
         .order_by("reference")
     )

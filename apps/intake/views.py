@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
@@ -27,8 +28,11 @@ def upload(request: HttpRequest, case_id: UUID) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     case = case_list_for_user(user=request.user).filter(pk=case_id).first()
-    if case is None or not can_upload_evidence(request.user, case):
+    if case is None:
         raise Http404
+    if not can_upload_evidence(request.user, case):
+        # A member knows the case exists; say why (reviewers and observers do not add evidence).
+        raise PermissionDenied(_("Your role in this case does not add evidence."))
     if request.method == "POST":
         install_quarantine_parsing(request)
     try:

@@ -13,6 +13,7 @@ from apps.custody.enums import CustodyAction
 from apps.custody.services import custody_record
 from apps.evidence.enums import ConsentStatus
 from apps.evidence.models import EvidenceItem
+from tests.accounts.helpers import login_verified
 from tests.factories import (
     CaseFactory,
     EvidenceItemFactory,
@@ -43,7 +44,7 @@ def site_admin(own_case: Case) -> User:
 
 
 def _signed_in(client: Client, user: User) -> Client:
-    client.force_login(user)
+    login_verified(client, user)  # site admins need a verified second factor
     return client
 
 

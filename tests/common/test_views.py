@@ -6,8 +6,10 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.enums import CaseRole
+from apps.accounts.models import User
 from apps.demo.services import demo_seed
-from tests.factories import CaseFactory, MembershipFactory, UserFactory
+from tests.accounts.helpers import login_verified
+from tests.factories import CaseFactory, EvidenceItemFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +49,9 @@ def test_the_case_list_query_count_does_not_grow_with_rows(
         MembershipFactory(user=user, case=CaseFactory(), role=CaseRole.OBSERVER)
     client.force_login(user)
 
-    # session, user, cases with counts, the integrity banner's count
-    with django_assert_num_queries(4):
+    # session, user, the user's roles (second-factor rule), the integrity banner's count, the header's
+    # unread-notification count, cases with their counts (correlated subqueries, still one query)
+    with django_assert_num_queries(6):
         response = client.get(reverse("home"))
 
     assert len(response.context["cases"]) == rows
@@ -60,7 +63,15 @@ def test_healthz_answers_ok(client: Client) -> None:
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-def test_every_admin_page_renders_the_demo_case(admin_client: Client) -> None:
+@pytest.fixture
+def verified_admin_client(client: Client, admin_user: User) -> Client:
+    """A site admin's client, signed in with a second factor (the admin requires one)."""
+    login_verified(client, admin_user)
+    return client
+
+
+def test_every_admin_page_renders_the_demo_case(verified_admin_client: Client) -> None:
+    admin_client = verified_admin_client
     demo_seed()
 
     for model, model_admin in admin.site._registry.items():
@@ -76,9 +87,24 @@ def test_every_admin_page_renders_the_demo_case(admin_client: Client) -> None:
     assert b"UA-2022-0001" in case_page.content
 
 
-def test_the_admin_shows_the_taxonomy_as_a_tree(admin_client: Client) -> None:
-    response = admin_client.get(reverse("admin:weapons_weapontype_changelist"))
+def test_the_admin_shows_the_taxonomy_as_a_tree(verified_admin_client: Client) -> None:
+    response = verified_admin_client.get(reverse("admin:weapons_weapontype_changelist"))
 
     assert response.status_code == 200
     assert b"Thermobaric" in response.content
     assert b'id="result_list"' in response.content
+
+
+def test_an_observers_case_list_does_not_count_identity_restricted_items(client: Client) -> None:
+    case = CaseFactory(reference="UA-2022-0009")
+    EvidenceItemFactory(case=case)
+    EvidenceItemFactory(case=case, reveals_witness_identity=True)
+    observer = MembershipFactory(case=case, role=CaseRole.OBSERVER).user
+    investigator = MembershipFactory(case=case, role=CaseRole.INVESTIGATOR).user
+
+    counts = {}
+    for user in (observer, investigator):
+        client.force_login(user)
+        counts[user.pk] = [case.evidence_count for case in client.get(reverse("home")).context["cases"]]
+
+    assert (counts[observer.pk], counts[investigator.pk]) == ([1], [2])

@@ -3,11 +3,12 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
+from apps.accounts.enums import CaseRole
 from apps.accounts.models import User
 from apps.evidence.models import EvidenceItem, IncidentLink
 from apps.evidence.services import evidence_item_update, evidence_link_incident, evidence_unlink_incident
 from tests.accounts.helpers import login_verified
-from tests.factories import EvidenceItemFactory, IncidentFactory, UserFactory
+from tests.factories import EvidenceItemFactory, IncidentFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,8 @@ def test_an_edit_in_the_admin_goes_into_custody(client: Client, admin_user: User
     admin_client = client
     login_verified(admin_client, admin_user)
     item = EvidenceItemFactory(caption="Before")
+    # Need-to-know holds in the admin too: the admin edits items of their own cases only.
+    MembershipFactory(user=admin_user, case=item.case, role=CaseRole.LEAD)
     url = reverse("admin:evidence_evidenceitem_change", args=[item.pk])
     form = admin_client.get(url).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None and name in form.fields}

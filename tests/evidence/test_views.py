@@ -322,10 +322,11 @@ def test_the_item_page_query_count_does_not_grow_with_events(
         custody_record(item=item, action=CustodyAction.VIEWED, actor_user=member)
     client.force_login(member)
 
-    # session, user, item with case, membership, events, events again for verification, latest checkpoint, banner.
-    # On PostgreSQL verification streams through a raw server-side cursor, which the counter does not see,
-    # inside a savepoint, which it does (SAVEPOINT, RELEASE).
-    expected = 9 if connection.vendor == "postgresql" else 8
+    # session, user, the user's roles, item with case, events, events again for
+    # verification, latest checkpoint, derivatives, integrity banner, unread notifications, review history,
+    # comment thread. On PostgreSQL verification streams through a raw server-side cursor, which the counter
+    # does not see, inside a savepoint, which it does (SAVEPOINT, RELEASE).
+    expected = 13 if connection.vendor == "postgresql" else 12
     with django_assert_num_queries(expected):
         response = client.get(_detail_url(item))
 

@@ -30,6 +30,7 @@ from apps.intake.models import TusUpload
 from apps.intake.quarantine import quarantine_path
 from apps.intake.tasks import tus_expire
 from apps.intake.tus import tus_expire_unfinished
+from tests.accounts.helpers import login_verified
 from tests.factories import MembershipFactory, UserFactory
 
 MiB = 1024 * 1024
@@ -626,7 +627,7 @@ def test_another_cases_investigator_an_outsider_and_a_co_investigator_get_404(
 def test_observers_and_reviewers_cannot_create_uploads(
     client: Client, case: Case, role: CaseRole, quarantine_per_test: Path
 ) -> None:
-    client.force_login(MembershipFactory(case=case, role=role).user)
+    login_verified(client, MembershipFactory(case=case, role=role).user)
 
     response = create(client, case, 4)
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0002_comments_and_notifications'),
+        ('cases', '0002_invitation'),
         ('evidence', '0003_intake_fields'),
         ('incidents', '0002_incident_types'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
