@@ -466,6 +466,10 @@ REST_FRAMEWORK = {
 # Demo users are only created under DEBUG; this is their password (see seed_demo).
 CUSTOS_DEMO_PASSWORD: str = env.str("CUSTOS_DEMO_PASSWORD", default="")
 
+# The address people use to reach Custos, for links in e-mails sent outside a
+# request (invitations made from the shell, notifications from workers).
+CUSTOS_SITE_URL: str = env.str("CUSTOS_SITE_URL", default="http://localhost:8000")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

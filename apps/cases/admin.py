@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
 from apps.accounts.models import CaseMembership
+from apps.accounts.permissions import can_view_case
 from apps.cases.models import Case, Invitation
+from apps.common.admin import CaseScopedAdmin
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -15,15 +19,24 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Site admins create cases and appoint their first lead here, so they see every case's reference, title,
+    status and members; its description and everything in it only if they are a member (need-to-know)."""
+
     list_display = ["reference", "title", "status", "created_at"]
     list_filter = ["status"]
-    search_fields = ["reference", "title", "description"]
+    search_fields = ["reference", "title"]
     readonly_fields = ["id", "created_at", "updated_at", "created_by"]
     inlines = [MembershipInline]
 
+    def get_fields(self, request: HttpRequest, obj: Case | None = None) -> Any:
+        fields = super().get_fields(request, obj)
+        if obj is not None and not can_view_case(request.user, obj):
+            return [field for field in fields if field != "description"]
+        return fields
+
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class InvitationAdmin(CaseScopedAdmin):
     """Read-only: invitations are made, accepted and revoked on the case's members page, where the e-mail is sent
     and the security log written. The token hash is not shown."""
 

@@ -61,7 +61,9 @@ def _lock_case(case: Case) -> Case:
     return locked
 
 
-def _status_set(*, case: Case, before: CaseStatus, after: CaseStatus) -> Case:
+def _status_set(
+    *, case: Case, before: CaseStatus, after: CaseStatus, by: User, kind: SecurityEventKind, request: HttpRequest | None
+) -> Case:
     with transaction.atomic():
         locked = _lock_case(case)
         if locked.status != before:
@@ -71,26 +73,44 @@ def _status_set(*, case: Case, before: CaseStatus, after: CaseStatus) -> Case:
             )
         locked.status = after
         locked.save(update_fields=["status", "updated_at"])
+        security_event_record(
+            kind=kind, user=by, actor=by, case=locked, request=request, details={"before": before, "after": after}
+        )
     case.status = after
     return case
 
 
-def case_close(*, case: Case, closed_by: User) -> Case:
+def case_close(*, case: Case, closed_by: User, request: HttpRequest | None = None) -> Case:
     """Close an open case: it stays readable to its members, and other apps refuse new work (``case_is_open``).
 
-    Side effects: the case's status becomes closed (the row is locked meanwhile).
-    Raises ValidationError when the case is not open. ``closed_by`` is for the
-    security log once accounts has a kind for it (SecurityEventKind has none yet).
+    Side effects: the case's status becomes closed (the row is locked meanwhile)
+    and a CASE_CLOSED security event, in one transaction. Raises
+    ValidationError when the case is not open.
     """
-    return _status_set(case=case, before=CaseStatus.OPEN, after=CaseStatus.CLOSED)
+    return _status_set(
+        case=case,
+        before=CaseStatus.OPEN,
+        after=CaseStatus.CLOSED,
+        by=closed_by,
+        kind=SecurityEventKind.CASE_CLOSED,
+        request=request,
+    )
 
 
-def case_reopen(*, case: Case, reopened_by: User) -> Case:
+def case_reopen(*, case: Case, reopened_by: User, request: HttpRequest | None = None) -> Case:
     """Reopen a closed case (an archived case is not reopened here).
 
-    Side effects: the case's status becomes open. Raises ValidationError when the case is not closed.
+    Side effects: the case's status becomes open and a CASE_REOPENED security
+    event. Raises ValidationError when the case is not closed.
     """
-    return _status_set(case=case, before=CaseStatus.CLOSED, after=CaseStatus.OPEN)
+    return _status_set(
+        case=case,
+        before=CaseStatus.CLOSED,
+        after=CaseStatus.OPEN,
+        by=reopened_by,
+        kind=SecurityEventKind.CASE_REOPENED,
+        request=request,
+    )
 
 
 def _lead_count(case: Case) -> int:

@@ -221,7 +221,7 @@ def invitation_revoke_view(request: HttpRequest, case: Case, invitation_id: UUID
 @_lead_only
 def close(request: HttpRequest, case: Case) -> HttpResponse:
     try:
-        case_close(case=case, closed_by=_user(request))
+        case_close(case=case, closed_by=_user(request), request=request)
     except ValidationError as error:
         return _members_page(request, case, error=_error_text(error), status=400)
     messages.success(request, _("The case is closed. Members can still read it; no new material can be added."))
@@ -232,7 +232,7 @@ def close(request: HttpRequest, case: Case) -> HttpResponse:
 @_lead_only
 def reopen(request: HttpRequest, case: Case) -> HttpResponse:
     try:
-        case_reopen(case=case, reopened_by=_user(request))
+        case_reopen(case=case, reopened_by=_user(request), request=request)
     except ValidationError as error:
         return _members_page(request, case, error=_error_text(error), status=400)
     messages.success(request, _("The case is open again."))

@@ -18,7 +18,7 @@ from apps.cases.selectors import case_list_for_user
 from apps.evidence.enums import CollectionMethod, ConsentStatus
 from apps.evidence.permissions import visible_items
 from apps.intake.forms import DESCRIPTIVE_FIELDS
-from apps.intake.permissions import can_upload_evidence
+from apps.intake.permissions import can_upload_evidence, upload_refusal
 from apps.intake.request_parsing import discard_partial_upload, install_quarantine_parsing
 from apps.intake.services import ClientHashMismatchError, discard_quarantined, evidence_receive_uploads
 from apps.intake.upload_handler import UploadTooLargeError
@@ -84,9 +84,8 @@ class EvidenceUploadView(APIView):
             discard_quarantined(files)
             raise Http404
         if not can_upload_evidence(request.user, case):
-            # A member knows the case exists; tell them why (reviewers and observers do not add evidence).
             discard_quarantined(files)
-            raise PermissionDenied(_("Your role in this case does not add evidence."))
+            raise PermissionDenied(upload_refusal(case))
         try:
             if not files:
                 return Response({"file": [_("Attach at least one file.")]}, status=status.HTTP_400_BAD_REQUEST)

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from apps.cases.models import Case
 from apps.cases.selectors import case_list_for_user
 from apps.intake.forms import EvidenceUploadForm
-from apps.intake.permissions import can_upload_evidence
+from apps.intake.permissions import can_upload_evidence, upload_refusal
 from apps.intake.request_parsing import discard_partial_upload, install_quarantine_parsing, uploaded_files
 from apps.intake.services import ClientHashMismatchError, discard_quarantined, evidence_receive_uploads
 from apps.intake.upload_handler import UploadTooLargeError
@@ -31,8 +31,7 @@ def upload(request: HttpRequest, case_id: UUID) -> HttpResponse:
     if case is None:
         raise Http404
     if not can_upload_evidence(request.user, case):
-        # A member knows the case exists; say why (reviewers and observers do not add evidence).
-        raise PermissionDenied(_("Your role in this case does not add evidence."))
+        raise PermissionDenied(upload_refusal(case))
     if request.method == "POST":
         install_quarantine_parsing(request)
     try:
