@@ -13,12 +13,16 @@ file_overwrite=False); settings choose which.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from django.core.files import File
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 
 from apps.evidence.models import SHA256_PREFIX, SHA512_PREFIX
 
@@ -69,20 +73,65 @@ def store_content_addressed(*, stream: IO[bytes], digests: Digests, prefix: str)
     """Write bytes under ``<prefix>/sha256/ab/cd/<hex>`` once, then read them back to verify."""
     storage = evidence_storage()
     name = original_storage_name(sha256=digests.sha256).replace("originals/", f"{prefix}/", 1)
-    if not storage.exists(name):
+    if isinstance(storage, FileSystemStorage):
+        _save_local_atomically(storage, name, stream)
+    elif not storage.exists(name):
+        # Object stores publish an object only once it is complete, so a crash
+        # mid-upload leaves nothing under the name.
         stream.seek(0)
         saved_name = storage.save(name, File(stream))
         if saved_name != name:
             # Another process stored the same bytes between exists() and
             # save(), and the storage chose a free name instead of
-            # overwriting (both backends do); the content is identical, so
-            # keep theirs. On S3 two writers can also both find the name free
-            # and both write it: the last write wins, with the same bytes.
+            # overwriting; the content is identical, so keep theirs. On S3
+            # two writers can also both find the name free and both write
+            # it: the last write wins, with the same bytes.
             storage.delete(saved_name)
     with storage.open(name, "rb") as stored:
         if digest_stream(stored) != digests:
             raise StoredCopyMismatchError(name)
     return name
+
+
+def _save_local_atomically(storage: FileSystemStorage, name: str, stream: IO[bytes]) -> None:
+    """Make the file appear under its final name complete or not at all.
+
+    Django's FileSystemStorage writes straight into the final name, so a
+    worker killed mid-write would leave a truncated file there, and every
+    retry would find the name taken and the copy wrong. Here the bytes go to
+    a temporary file beside it, are flushed to disk, and are then hard-linked
+    to the final name, which fails if another process got there first (with
+    the same bytes, since the name is their hash). A crash leaves at most a
+    ``.partial-*`` file, which nothing ever reads.
+    """
+    path = Path(storage.path(name))
+    if path.exists():
+        return
+    directory_mode = storage.directory_permissions_mode or 0o750
+    old_umask = os.umask(0)
+    try:
+        path.parent.mkdir(mode=directory_mode, parents=True, exist_ok=True)
+    finally:
+        os.umask(old_umask)
+    descriptor, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
+    temporary = Path(temporary_name)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            stream.seek(0)
+            while chunk := stream.read(CHUNK_SIZE):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        temporary.chmod(storage.file_permissions_mode or 0o440)
+        with contextlib.suppress(FileExistsError):
+            path.hardlink_to(temporary)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the new name itself survives a power cut
+        finally:
+            os.close(directory)
+    finally:
+        temporary.unlink()
 
 
 class StoredCopyMismatchError(Exception):

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from apps.evidence.enums import EvidenceKind
 from apps.evidence.services import evidence_import_file
-from apps.evidence.storage import digest_stream, evidence_storage, original_storage_name
+from apps.evidence.storage import digest_stream, evidence_storage, original_storage_name, store_original
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,29 @@ def test_archived_originals_are_read_only_on_disk(case: object) -> None:
     mode = Path(evidence_storage().path(item.storage_name)).stat().st_mode
 
     assert stat.S_IMODE(mode) == 0o440
+
+
+class _FailingStream(io.BytesIO):
+    """A stream that breaks after its first chunk, as when a worker dies mid-write."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() > 0:
+            raise OSError("the worker died here")
+        return super().read(2)
+
+
+def test_a_write_that_dies_midway_leaves_nothing_under_the_name_and_a_retry_stores_the_file(db: None) -> None:
+    digests = digest_stream(io.BytesIO(PAYLOAD))
+    final = Path(evidence_storage().path(original_storage_name(sha256=digests.sha256)))
+    # What a SIGKILL would leave behind from an earlier attempt (no clean-up ran).
+    final.parent.mkdir(parents=True, exist_ok=True)
+    (final.parent / ".partial-crashed").write_bytes(PAYLOAD[:3])
+
+    with pytest.raises(OSError, match="the worker died here"):
+        store_original(stream=_FailingStream(PAYLOAD), digests=digests)
+    assert not final.exists()
+
+    name = store_original(stream=io.BytesIO(PAYLOAD), digests=digests)
+
+    assert Path(evidence_storage().path(name)).read_bytes() == PAYLOAD
+    assert sorted(path.name for path in final.parent.iterdir()) == [".partial-crashed", final.name]
