@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "apps.intake",
     "apps.review",
     "apps.comments",
+    "apps.exports",
     "apps.demo",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("apps.comments.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("cases/", include("apps.cases.urls")),
+    path("", include("apps.exports.urls")),
     path("accounts/login/", accounts_views.sign_in, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
