@@ -471,6 +471,17 @@ CUSTOS_DEMO_PASSWORD: str = env.str("CUSTOS_DEMO_PASSWORD", default="")
 # request (invitations made from the shell, notifications from workers).
 CUSTOS_SITE_URL: str = env.str("CUSTOS_SITE_URL", default="http://localhost:8000")
 
+# Case bundles (apps/exports; docs/bundle-format.md). The organisation's Ed25519 signing key is a PEM
+# (PKCS8, unencrypted) file; `python manage.py keys generate` creates one. Its public key and fingerprint
+# go into every bundle. The download link a lead gets expires after EXPORT_DOWNLOAD_MAX_AGE_SECONDS.
+EXPORT_SIGNING_KEY_FILE = Path(
+    env.str("EXPORT_SIGNING_KEY_FILE", default=str(VAR_DIR / "keys" / "export-signing-key.pem"))
+)
+EXPORT_SOURCE_ORGANIZATION: str = env.str("EXPORT_SOURCE_ORGANIZATION", default="Custos")
+EXPORT_CONTACT_NAME: str = env.str("EXPORT_CONTACT_NAME", default="")
+EXPORT_CONTACT_EMAIL: str = env.str("EXPORT_CONTACT_EMAIL", default="")
+EXPORT_DOWNLOAD_MAX_AGE_SECONDS: int = env.int("EXPORT_DOWNLOAD_MAX_AGE_SECONDS", default=24 * 60 * 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
