@@ -117,6 +117,20 @@ def _lead_count(case: Case) -> int:
     return CaseMembership.objects.filter(case=case, role=CaseRole.LEAD).count()
 
 
+def _locked_membership(case: Case, membership: CaseMembership) -> CaseMembership:
+    """The membership as it is now, with the case row locked (so two leads cannot demote each other at once).
+
+    Call inside a transaction. Raises ValidationError when it is not (or no longer) a membership of the case.
+    """
+    if membership.case_id != case.pk:
+        raise ValidationError(_("This person is not a member of this case."), code="not_member")
+    _lock_case(case)
+    current = CaseMembership.objects.select_related("user").filter(pk=membership.pk).first()
+    if current is None:
+        raise ValidationError(_("This person is no longer a member of this case."), code="not_member")
+    return current
+
+
 def member_role_change(
     *, case: Case, membership: CaseMembership, role: CaseRole, changed_by: User, request: HttpRequest | None = None
 ) -> CaseMembership:
@@ -125,13 +139,8 @@ def member_role_change(
     Side effects: a ROLE_CHANGED security event (through accounts.services.membership_set),
     in one transaction with the case row locked. Raises ValidationError.
     """
-    if membership.case_id != case.pk:
-        raise ValidationError(_("This person is not a member of this case."), code="not_member")
     with transaction.atomic():
-        _lock_case(case)
-        current = CaseMembership.objects.select_related("user").filter(pk=membership.pk).first()
-        if current is None:
-            raise ValidationError(_("This person is no longer a member of this case."), code="not_member")
+        current = _locked_membership(case, membership)
         if current.role == CaseRole.LEAD and role != CaseRole.LEAD and _lead_count(case) == 1:
             raise ValidationError(
                 _("A case must keep at least one lead. Make another member a lead first."), code="last_lead"
@@ -147,13 +156,8 @@ def member_remove(
     Side effects: a MEMBER_REMOVED security event (through accounts.services.membership_remove),
     in one transaction with the case row locked. Raises ValidationError.
     """
-    if membership.case_id != case.pk:
-        raise ValidationError(_("This person is not a member of this case."), code="not_member")
     with transaction.atomic():
-        _lock_case(case)
-        current = CaseMembership.objects.select_related("user").filter(pk=membership.pk).first()
-        if current is None:
-            raise ValidationError(_("This person is no longer a member of this case."), code="not_member")
+        current = _locked_membership(case, membership)
         if current.role == CaseRole.LEAD and _lead_count(case) == 1:
             raise ValidationError(
                 _("A case must keep at least one lead. Make another member a lead before removing this one."),
