@@ -187,23 +187,25 @@ class ZipBag(Bag):
         except (OSError, zipfile.BadZipFile) as error:
             raise BagError(f"{path}: not a readable ZIP file ({error})") from error
         self.entries: dict[str, zipfile.ZipInfo] = {}
-        # The bag is the one top folder every entry is under: "<case>_<bundle-id>/".
-        tops = {info.filename.split("/", 1)[0] for info in self.zip.infolist()}
-        if len(tops) != 1:
-            self.listing_problems.append(f"the ZIP must hold exactly one top folder, found {len(tops)}")
-        top = sorted(tops)[0] if tops else ""
+        safe = []
         for info in self.zip.infolist():
-            reason = unsafe_name_reason(info.filename.rstrip("/"))
+            reason = unsafe_name_reason(info.filename[:-1] if info.is_dir() else info.filename)
             if reason:
                 self.listing_problems.append(f"ZIP entry {info.filename!r} refused: {reason}")
-                continue
-            if info.is_dir():
-                continue
-            if stat.S_ISLNK(info.external_attr >> 16):
+            elif stat.S_ISLNK(info.external_attr >> 16):
                 self.listing_problems.append(f"ZIP entry {info.filename}: a symbolic link; refused")
-                continue
+            elif not info.is_dir():
+                safe.append(info)
+        # The bag is the one top folder every entry is under: "<case>_<bundle-id>/".
+        tops = sorted({info.filename.split("/", 1)[0] for info in safe})
+        with_bagit = [top for top in tops if f"{top}/bagit.txt" in {info.filename for info in safe}]
+        top = (with_bagit or tops or [""])[0]
+        for other in tops:
+            if other != top:
+                self.listing_problems.append(f"ZIP entry {other}/…: outside the bag's top folder {top}/")
+        for info in safe:
             if not info.filename.startswith(top + "/"):
-                continue  # already reported: outside the top folder
+                continue  # reported above
             name = nfc(info.filename[len(top) + 1 :])
             if name in self.entries:
                 # Two entries with one name: unzip tools disagree on which wins.
