@@ -144,7 +144,31 @@ def _notification(world: World) -> None:
     world.objects["notification"] = world.users["investigator"].notifications.get()
 
 
-OBJECT_MAKERS: list[Callable[[World], None]] = [_tus_upload, _invitation, _notification]
+def _export_bundle(world: World) -> None:
+    from django.core.files.base import ContentFile  # noqa: PLC0415
+
+    from apps.evidence.storage import evidence_storage  # noqa: PLC0415
+    from apps.exports.enums import ExportStatus, RecipientType  # noqa: PLC0415
+    from apps.exports.links import download_token  # noqa: PLC0415
+    from apps.exports.models import ExportBundle  # noqa: PLC0415
+
+    bundle = ExportBundle.objects.create(
+        case=world.case,
+        requested_by=world.users["lead"],
+        status=ExportStatus.DONE,
+        recipient_type=RecipientType.ICC,
+        recipient_organisation="Office of the Prosecutor",
+        purpose="Matrix",
+    )
+    content = b"PK\x05\x06" + b"\x00" * 18  # an empty ZIP
+    bundle.storage_name = evidence_storage().save(f"exports/{bundle.pk}.zip", ContentFile(content))
+    bundle.size_bytes = len(content)
+    bundle.save(update_fields=["storage_name", "size_bytes"])
+    world.objects["export_bundle"] = bundle
+    world.objects["export_token"] = download_token(bundle=bundle)
+
+
+OBJECT_MAKERS: list[Callable[[World], None]] = [_tus_upload, _invitation, _notification, _export_bundle]
 
 
 # --- The matrix ---------------------------------------------------------------------------
@@ -298,6 +322,29 @@ MATRIX: dict[str, Entry] = {
     "accounts:two_factor_disable": Entry("post", (302,) * 7),
     "accounts:recovery_codes_regenerate": Entry("post", SIGNED_IN_PAGE),
     "accounts:password_change": Entry("get", SIGNED_IN_PAGE),
+    # Case bundles (leads only; tests/exports prove the expiring link and the form)
+    "exports:case_exports": Entry("get", LEAD_PAGE, case),
+    "exports:detail": Entry("get", LEAD_PAGE, lambda world: {"bundle_id": world.objects["export_bundle"].pk}),
+    "exports:progress": Entry("get", LEAD_PAGE, lambda world: {"bundle_id": world.objects["export_bundle"].pk}),
+    "exports:download": Entry(
+        "get",
+        LEAD_PAGE,
+        lambda world: {"bundle_id": world.objects["export_bundle"].pk},
+        data=lambda world: {"token": world.objects["export_token"]},
+    ),
+    "api:case-exports": Entry(
+        "post",
+        (403, 403, 201, 403, 404, 404, 403),
+        case,
+        data=lambda _world: {"recipient_type": "icc", "recipient_organisation": "OTP", "purpose": "Matrix"},
+        content_type=JSON,
+    ),
+    "api:export-detail": Entry(
+        "get", (403, 403, 200, 403, 404, 404, 403), lambda world: {"bundle_id": world.objects["export_bundle"].pk}
+    ),
+    "api:export-download": Entry(
+        "get", (403, 403, 200, 403, 404, 404, 403), lambda world: {"bundle_id": world.objects["export_bundle"].pk}
+    ),
 }
 
 
