@@ -65,11 +65,13 @@ def export_bundle_create(
     incidents: Iterable[Incident] = (),
     include_pending: bool = False,
     include_derivatives: bool = False,
+    enqueue: bool = True,
 ) -> ExportBundle:
     """Register an export request (status pending) and enqueue its build once the transaction commits.
 
     Only a lead of the case may export (PermissionDenied otherwise); incidents must belong to the case
-    (ValueError). Side effects: one ExportBundle row; after commit, the exports.build_bundle task.
+    (ValueError). Side effects: one ExportBundle row; after commit, the exports.build_bundle task
+    (unless ``enqueue`` is False: the export_bundle command builds in its own process).
     """
     if not can_export(requested_by, case):
         raise PermissionDenied("only a lead of the case may export it")
@@ -92,7 +94,8 @@ def export_bundle_create(
         )
         if chosen:
             bundle.incidents.set(chosen)
-        transaction.on_commit(lambda: export_bundle_enqueue(bundle_id=str(bundle.pk)))
+        if enqueue:
+            transaction.on_commit(lambda: export_bundle_enqueue(bundle_id=str(bundle.pk)))
     return bundle
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import random
 import shutil
 import subprocess
 import zipfile
@@ -17,20 +18,25 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from apps.accounts.enums import CaseRole
 from apps.cases.models import Case
 from apps.custody.enums import CustodyAction
 from apps.custody.models import CustodyEvent, IntegrityAlert
 from apps.custody.selectors import custody_verify
-from apps.evidence.enums import ConsentStatus, IntegrityStatus, ReviewStatus
+from apps.demo.services import demo_seed
+from apps.evidence.enums import ConsentStatus, EvidenceKind, IntegrityStatus, ReviewStatus
 from apps.evidence.models import EvidenceItem
+from apps.evidence.services import evidence_link_incident
 from apps.evidence.storage import evidence_storage
 from apps.exports.enums import ExportStatus, RecipientType
+from apps.exports.keys import public_key_fingerprint, public_key_pem, signing_key_load
 from apps.exports.models import ExportBundle
 from apps.exports.services import export_bundle_build, export_bundle_create, export_bundle_write, sanitised_name
-from tests.exports.conftest import ITEM_FILES, unzip_bundle
-from tests.factories import MembershipFactory
+from tests.exports.conftest import ITEM_FILES, import_item, unzip_bundle
+from tests.factories import IncidentFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -376,3 +382,102 @@ def test_a_new_export_is_pending_and_enqueued_on_commit(
 
     assert bundle.status == ExportStatus.PENDING
     assert len(callbacks) == 1
+
+
+@override_settings(DEBUG=True, CUSTOS_DEMO_PASSWORD="")
+def test_the_demo_case_exports_to_a_valid_bag_through_the_command(signing_key: Any, tmp_path: Path) -> None:
+    case = demo_seed().case
+    EvidenceItem.objects.filter(case=case).update(review_status=ReviewStatus.APPROVED)
+    out = io.StringIO()
+
+    call_command("export_bundle", case.reference, "--out", str(tmp_path), "--purpose", "Demo\nhand-over", stdout=out)
+
+    bundle = ExportBundle.objects.get()
+    written = tmp_path / f"{case.reference}_{bundle.pk}.zip"
+    assert out.getvalue().splitlines()[-1] == f"Written to {written} ({bundle.size_bytes} bytes, {bundle.sha256})."
+    assert bundle.requested_by.username == "lead"
+    with zipfile.ZipFile(written) as archive:
+        archive.extractall(tmp_path / "bag")
+    bag = bagit.Bag(str(tmp_path / "bag" / f"{case.reference}_{bundle.pk}"))
+    bag.validate()
+    assert "Custos-Purpose: Demo\n  hand-over\n" in Path(bag.path, "bag-info.txt").read_text()  # folded (RFC 8493)
+    assert bag.info["Custos-Purpose"] == "Demo  hand-over"
+    assert bundle.item_count == EvidenceItem.objects.filter(case=case).count() == 1
+    assert len(_metadata(Path(bag.path), "incidents")) == 2
+    assert len(_metadata(Path(bag.path), "allegations")) == 3
+    assert len(_metadata(Path(bag.path), "casualty_figures")) == 3
+    sources = _metadata(Path(bag.path), "sources")
+    assert len(sources) == 6
+    assert not any("witness_name" in source or "witness_contact" in source for source in sources)
+
+
+def test_a_generated_case_exported_for_one_incident_holds_only_its_items(
+    case: Case, lead: Any, signing_key: Any, tmp_path: Path
+) -> None:
+    rng = random.Random(8)  # noqa: S311 (reproducible test data, not secrets)
+    first, second = IncidentFactory(case=case), IncidentFactory(case=case)
+    items = []
+    for number in range(10):
+        data = rng.randbytes(rng.randrange(0, 300_000))
+        item = import_item(case, f"file {number}.bin", data, "application/octet-stream", EvidenceKind.OTHER_DIGITAL)
+        evidence_link_incident(item=item, incident=first if number % 3 else second, actor_system="system:test")
+        items.append((item, data))
+
+    call_command(
+        "export_bundle",
+        case.reference,
+        "--out",
+        str(tmp_path / "bundle.zip"),
+        "--incident",
+        str(first.pk),
+        "--recipient-type",
+        "icc",
+        stdout=io.StringIO(),
+    )
+
+    with zipfile.ZipFile(tmp_path / "bundle.zip") as archive:
+        archive.extractall(tmp_path / "bag")
+    bag = next((tmp_path / "bag").iterdir())
+    bagit.Bag(str(bag)).validate()
+    expected = {item.pk: data for item, data in items if item.incidents.filter(pk=first.pk).exists()}
+    assert len(expected) == 6
+    assert ExportBundle.objects.get().item_count == 6
+    for item_id, data in expected.items():
+        (stored,) = (bag / "data" / "evidence").glob(f"{item_id}__*")
+        assert stored.read_bytes() == data
+    assert [entry["id"] for entry in _metadata(bag, "incidents")] == [str(first.pk)]
+
+
+def test_the_export_command_refuses_a_non_lead_and_an_unknown_case(
+    case: Case, signing_key: Any, tmp_path: Path
+) -> None:
+    investigator = MembershipFactory(case=case, role=CaseRole.INVESTIGATOR).user
+
+    with pytest.raises(CommandError, match=f"{investigator.username} is not a lead of {case.reference}"):
+        call_command("export_bundle", case.reference, "--out", str(tmp_path), "--requested-by", investigator.username)
+    with pytest.raises(CommandError, match="No case with reference 'NOPE-1'"):
+        call_command("export_bundle", "NOPE-1", "--out", str(tmp_path))
+    assert ExportBundle.objects.count() == 0
+
+
+def test_keys_generate_writes_a_new_ed25519_key_and_never_overwrites(tmp_path: Path) -> None:
+    out = io.StringIO()
+
+    call_command("keys", "generate", "--out", str(tmp_path / "keys"), stdout=out)
+
+    path = tmp_path / "keys" / "export-signing-key.pem"
+    key = signing_key_load(path)
+    assert out.getvalue().splitlines()[2] == f"Fingerprint: {public_key_fingerprint(key.public_key())}"
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("keys", "generate", "--out", str(tmp_path / "keys"), stdout=io.StringIO())
+    assert signing_key_load(path).private_bytes_raw() == key.private_bytes_raw()
+
+
+def test_keys_show_prints_the_configured_public_key(signing_key: Ed25519PrivateKey) -> None:
+    out = io.StringIO()
+
+    call_command("keys", "show", stdout=out)
+
+    fingerprint = public_key_fingerprint(signing_key.public_key())
+    assert out.getvalue() == f"Fingerprint: {fingerprint}\n" + public_key_pem(signing_key.public_key()).decode()
