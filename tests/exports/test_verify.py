@@ -16,6 +16,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import bagit
 import pytest
@@ -23,7 +24,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from apps.custody.services import custody_checkpoint_create
+from apps.evidence.models import EvidenceItem
+from apps.evidence.storage import evidence_storage
 from apps.exports.keys import public_key_fingerprint, public_key_pem
+from apps.exports.models import ExportBundle
 from tests.exports.bagmaker import (
     ITEM_IDS,
     TOP,
@@ -31,6 +36,7 @@ from tests.exports.bagmaker import (
     write_manifests,
     zip_bag,
 )
+from tests.exports.conftest import unzip_bundle
 
 CRATER = f"data/evidence/{ITEM_IDS[0]}__crater.jpg"
 STATEMENT = f"data/evidence/{ITEM_IDS[1]}__свідчення.txt"
@@ -72,7 +78,8 @@ def run_script(target: Path) -> tuple[int, list[str], str]:
     else:
         script = target.parent / "extracted-verify.py"
         with zipfile.ZipFile(target) as archive:
-            script.write_bytes(archive.read(f"{TOP}/verify.py"))
+            inside = next(name for name in archive.namelist() if name.count("/") == 1 and name.endswith("/verify.py"))
+            script.write_bytes(archive.read(inside))
         command = [sys.executable, str(script), str(target)]
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=target.parent, timeout=60)
     assert done.stderr == ""
@@ -517,3 +524,117 @@ def append_event(lines: list[str], *, action: str) -> bytes:
     event = {**last, "sequence": last["sequence"] + 1, "action": action, "prev_hash": last["event_hash"]}
     event["event_hash"] = _hash_event({k: v for k, v in event.items() if k != "event_hash"})
     return ("\n".join([*lines, _line(event)]) + "\n").encode()
+
+
+# --- Bundles built by Custos (apps.exports.services.export_bundle_build) -------------------------------
+
+
+@pytest.fixture
+def real_bag(built_bundle: ExportBundle, tmp_path: Path) -> Path:
+    """A bundle built by Custos from three archived items, after a custody checkpoint, unzipped."""
+    return unzip_bundle(built_bundle, tmp_path / "real")
+
+
+@pytest.fixture
+def checkpoint_first(db: None, archived_items: list[EvidenceItem]) -> None:
+    custody_checkpoint_create(force=True)
+
+
+def real_items(bag: Path) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = json.loads((bag / "data" / "metadata" / "items.json").read_text(encoding="utf-8"))
+    return items
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("checkpoint_first")
+def test_a_built_bundle_passes_both_verifiers_as_zip_and_as_folder(
+    built_bundle: ExportBundle, real_bag: Path, tmp_path: Path, signing_key: Ed25519PrivateKey
+) -> None:
+    copy = tmp_path / "copy.zip"
+    with evidence_storage().open(built_bundle.storage_name, "rb") as stored:
+        copy.write_bytes(stored.read())
+    fingerprint = public_key_fingerprint(signing_key.public_key())
+
+    for target in (copy, real_bag):
+        status, failures, output = run_script(target)
+        passed, command_failures, command_output = run_command(target)
+
+        assert (status, failures, passed, command_failures) == (0, [], True, [])
+        assert "OK    custody chains: 3 chains, " in output
+        assert "OK    items.json: 3 items; each file has its recorded hashes, each chain ends at its head\n" in output
+        assert "root matches its 3 leaves; 3 chains in this bundle contain the recorded events\n" in output
+        assert f"OK    signature: valid, checked against the key included in the bundle ({fingerprint})\n" in (
+            command_output
+        )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tampering", ["flip", "remove", "add", "custody", "signature", "head"])
+def test_a_tampered_built_bundle_fails_with_the_problem_named(
+    real_bag: Path, form: str, tampering: str, signing_key: Ed25519PrivateKey
+) -> None:
+    items = real_items(real_bag)
+    first = items[0]
+    chain = f"data/custody/{first['id']}.jsonl"
+    fingerprint = public_key_fingerprint(signing_key.public_key())
+    bad_signature = (
+        f"signature: does not verify with the key included in the bundle ({fingerprint}): "
+        "tagmanifest-sha256.txt was changed or the signature was replaced"
+    )
+    if tampering == "flip":
+        data = bytearray((real_bag / first["path"]).read_bytes())
+        data[len(data) // 2] ^= 0x80
+        (real_bag / first["path"]).write_bytes(bytes(data))
+        expected = [
+            f"{first['path']}: {algorithm} does not match the manifest (the file was changed)"
+            for algorithm in ("sha256", "sha512")
+        ]
+    elif tampering == "remove":
+        (real_bag / first["path"]).unlink()
+        expected = [
+            f"{first['path']}: listed in manifest-{algorithm}.txt but missing (a file was removed)"
+            for algorithm in ("sha256", "sha512")
+        ]
+    elif tampering == "add":
+        (real_bag / "data" / "evidence" / "planted.jpg").write_bytes(b"planted")
+        expected = [
+            f"data/evidence/planted.jpg: present but not in manifest-{algorithm}.txt (a file was added)"
+            for algorithm in ("sha256", "sha512")
+        ]
+        expected.append("data/evidence/planted.jpg: an evidence file that no item in items.json claims")
+    elif tampering == "custody":
+        text = (real_bag / chain).read_text(encoding="utf-8")
+        (real_bag / chain).write_text(text.replace('"action":"received"', '"action":"verified"', 1), encoding="utf-8")
+        recompute_manifests_keeping_the_signature(real_bag)
+        expected = [f"{chain} line 1: the event's content does not match its event_hash (the event was edited)"]
+    elif tampering == "signature":
+        forged = Ed25519PrivateKey.generate().sign((real_bag / "tagmanifest-sha256.txt").read_bytes())
+        (real_bag / "signature" / "tagmanifest-sha256.txt.sig").write_bytes(forged)
+        expected = []
+    else:  # the chain goes on past the head items.json claims (an event appended after the export)
+        lines = (real_bag / chain).read_text(encoding="utf-8").splitlines()
+        (real_bag / chain).write_bytes(append_event(lines, action="viewed"))
+        recompute_manifests_keeping_the_signature(real_bag)
+        new_head = json.loads((real_bag / chain).read_text(encoding="utf-8").splitlines()[-1])
+        head = first["custody_head"]
+        expected = [
+            (
+                f"item {first['id']}: items.json says the chain ends at sequence {head['sequence']} "
+                f"{head['event_hash']}, "
+                f"the chain in the bag ends at sequence {new_head['sequence']} {new_head['event_hash']}"
+            )
+        ]
+    target = deliver(real_bag, form)
+    status, failures, _ = run_script(target)
+    passed, command_failures, _ = run_command(target)
+
+    script_expected = [line for line in expected if not line.startswith("Payload-Oxum")]
+    assert (status, [line for line in failures if not line.startswith("Payload-Oxum")]) == (
+        1 if expected else 0,
+        script_expected,
+    )
+    signature_broken = tampering in {"custody", "signature", "head"}
+    assert passed is False
+    assert [line for line in command_failures if not line.startswith("Payload-Oxum")] == (
+        [*script_expected, bad_signature] if signature_broken else script_expected
+    )
