@@ -457,11 +457,8 @@ def _manifest(entries: list[WrittenEntry], algorithm: str) -> bytes:
 
 
 def _tag_file_sources() -> list[tuple[str, bytes]]:
-    return [
-        (name, (BUNDLE_FILES_DIR / name).read_bytes())
-        for name in TAG_FILES_FROM_SOURCE
-        if (BUNDLE_FILES_DIR / name).is_file()
-    ]
+    """VERIFY.txt and verify.py as shipped in apps/exports/bundle_files (one copy in every bundle)."""
+    return [(name, (BUNDLE_FILES_DIR / name).read_bytes()) for name in TAG_FILES_FROM_SOURCE]
 
 
 class _Progress:

@@ -9,6 +9,7 @@ import json
 import random
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,9 @@ from apps.custody.models import CustodyEvent, IntegrityAlert
 from apps.custody.selectors import custody_verify
 from apps.demo.services import demo_seed
 from apps.evidence.enums import ConsentStatus, EvidenceKind, IntegrityStatus, ReviewStatus
-from apps.evidence.models import EvidenceItem
+from apps.evidence.models import Derivative, EvidenceItem
 from apps.evidence.services import evidence_link_incident
-from apps.evidence.storage import evidence_storage
+from apps.evidence.storage import digest_stream, evidence_storage, store_content_addressed
 from apps.exports.enums import ExportStatus, RecipientType
 from apps.exports.keys import public_key_fingerprint, public_key_pem, signing_key_load
 from apps.exports.models import ExportBundle
@@ -481,3 +482,33 @@ def test_keys_show_prints_the_configured_public_key(signing_key: Ed25519PrivateK
 
     fingerprint = public_key_fingerprint(signing_key.public_key())
     assert out.getvalue() == f"Fingerprint: {fingerprint}\n" + public_key_pem(signing_key.public_key()).decode()
+
+
+def test_the_bundled_verify_py_passes_on_a_built_bundle(built_bundle: ExportBundle, tmp_path: Path) -> None:
+    bag = unzip_bundle(built_bundle, tmp_path / "out")
+
+    result = subprocess.run([sys.executable, "verify.py", "."], cwd=bag, capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_derivatives_are_included_only_with_the_option(
+    make_bundle: Any, archived_items: list[EvidenceItem], signing_key: Ed25519PrivateKey, tmp_path: Path
+) -> None:
+    jpeg = b"\xff\xd8\xff\xe0 thumbnail bytes"
+    digests = digest_stream(io.BytesIO(jpeg))
+    name = store_content_addressed(stream=io.BytesIO(jpeg), digests=digests, prefix="derivatives")
+    item = archived_items[0]
+    Derivative.objects.create(
+        item=item, kind="thumbnail", storage_name=name, sha256=digests.sha256, size_bytes=len(jpeg),
+        content_type="image/jpeg", width=10, height=10, tool="test",
+    )  # fmt: skip
+
+    without = export_bundle_build(bundle_id=make_bundle().pk)
+    with_them = export_bundle_build(bundle_id=make_bundle(include_derivatives=True).pk)
+
+    assert not (unzip_bundle(without, tmp_path / "a") / "data" / "derivatives").exists()
+    bag = unzip_bundle(with_them, tmp_path / "b")
+    bagit.Bag(str(bag)).validate()
+    assert (bag / "data" / "derivatives" / f"{item.pk}__thumbnail.jpg").read_bytes() == jpeg
+    assert _metadata(bag, "items")[0]["derivatives"] == [f"data/derivatives/{item.pk}__thumbnail.jpg"]
