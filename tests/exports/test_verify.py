@@ -638,3 +638,24 @@ def test_a_tampered_built_bundle_fails_with_the_problem_named(
     assert [line for line in command_failures if not line.startswith("Payload-Oxum")] == (
         [*script_expected, bad_signature] if signature_broken else script_expected
     )
+
+
+@pytest.mark.django_db
+def test_a_built_bundle_meets_the_published_bagit_profile(real_bag: Path) -> None:
+    """docs/bagit-profile.json says what a generic profile validator checks; a real bundle must meet it."""
+    profile = json.loads((Path(__file__).resolve().parents[2] / "docs" / "bagit-profile.json").read_text())
+    bag = bagit.Bag(str(real_bag))
+
+    for tag, rule in profile["Bag-Info"].items():
+        assert (tag in bag.info) is rule["required"], tag
+        assert isinstance(bag.info[tag], str), f"{tag} is repeated"
+        assert bag.info[tag] in rule.get("values", [bag.info[tag]]), tag
+    assert sorted(bag.algorithms) == profile["Manifests-Required"]
+    assert (
+        sorted(path.name.removeprefix("tagmanifest-").removesuffix(".txt") for path in real_bag.glob("tagmanifest-*"))
+        == (profile["Tag-Manifests-Required"])
+    )
+    for name in profile["Tag-Files-Required"]:
+        assert (real_bag / name).is_file()
+    assert not (real_bag / "fetch.txt").exists()
+    assert ".".join(map(str, bag.version_info)) == profile["Accept-BagIt-Version"][0]
