@@ -27,6 +27,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.custody.enums import CustodyAction
 from apps.custody.hashing import format_time
+from apps.custody.merkle import leaf_hash
 from apps.custody.models import CustodyCheckpoint, CustodyEvent, IntegrityAlert
 from apps.custody.services import custody_record, integrity_alert_notify, system_actor
 from apps.evidence.enums import ConsentStatus, EvidenceKind, IntegrityStatus, ProcessingStatus, ReviewStatus
@@ -395,7 +396,18 @@ def bundle_plan(*, bundle: ExportBundle) -> BundlePlan:  # noqa: PLR0912, PLR091
 
     checkpoint = CustodyCheckpoint.objects.order_by("-created_at", "-id").first()
     if checkpoint is not None:
-        leaves = [json.loads(line) for line in gzip.decompress(bytes(checkpoint.leaves)).decode().splitlines() if line]
+        all_leaves = [
+            json.loads(line) for line in gzip.decompress(bytes(checkpoint.leaves)).decode().splitlines() if line
+        ]
+        # Need-to-know: the bundle names only its own chains. The other chains of the organisation
+        # appear only as opaque leaf hashes, enough to recompute the root and no more.
+        in_bundle = {str(planned.item.pk) for planned in included}
+        leaves = [
+            {"index": index, "item_id": item_id, "sequence": sequence, "event_hash": event_hash}
+            for index, (item_id, sequence, event_hash) in enumerate(all_leaves)
+            if item_id in in_bundle
+        ]
+        leaf_hashes = [leaf_hash((item_id, sequence, event_hash)).hex() for item_id, sequence, event_hash in all_leaves]
         small["data/custody/checkpoint.json"] = meta.to_json(
             {
                 "id": checkpoint.pk,
@@ -406,6 +418,7 @@ def bundle_plan(*, bundle: ExportBundle) -> BundlePlan:  # noqa: PLR0912, PLR091
                 "tsa_url": checkpoint.tsa_url,
                 "tsa_time": format_time(checkpoint.tsa_time) if checkpoint.tsa_time else None,
                 "leaves": leaves,
+                "leaf_hashes": leaf_hashes,
             }
         )
         if checkpoint.tsa_response is not None:

@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from apps.custody.hashing import GENESIS_HASH, canonical_bytes, format_time
-from apps.custody.merkle import merkle_root
+from apps.custody.merkle import leaf_hash, merkle_root
 from apps.exports.keys import public_key_fingerprint, public_key_pem
 
 BUNDLE_FILES = Path(__file__).resolve().parents[2] / "apps" / "exports" / "bundle_files"
@@ -149,7 +149,13 @@ def make_bag(parent: Path, key: Ed25519PrivateKey, *, with_checkpoint: bool = Tr
             "created_at": "2024-05-01T00:00:00.000000Z",
             "root_hash": merkle_root(leaves),
             "leaf_count": len(leaves),
-            "leaves": [list(leaf) for leaf in leaves],
+            # Only the bundle's own leaves are named; every leaf's hash is given, in order.
+            "leaves": [
+                {"index": index, "item_id": item_id, "sequence": sequence, "event_hash": event_hash}
+                for index, (item_id, sequence, event_hash) in enumerate(leaves)
+                if item_id != OTHER_ITEM_ID
+            ],
+            "leaf_hashes": [leaf_hash(leaf).hex() for leaf in leaves],
         }
         (bag / "data" / "custody" / "checkpoint.json").write_bytes(to_json(checkpoint))
     for name in ("VERIFY.txt", "verify.py"):

@@ -512,3 +512,22 @@ def test_derivatives_are_included_only_with_the_option(
     bagit.Bag(str(bag)).validate()
     assert (bag / "data" / "derivatives" / f"{item.pk}__thumbnail.jpg").read_bytes() == jpeg
     assert _metadata(bag, "items")[0]["derivatives"] == [f"data/derivatives/{item.pk}__thumbnail.jpg"]
+
+
+def test_the_checkpoint_names_only_this_bundles_chains(
+    make_bundle: Any, archived_items: list[EvidenceItem], signing_key: Ed25519PrivateKey, tmp_path: Path
+) -> None:
+    from apps.custody.services import custody_checkpoint_create  # noqa: PLC0415
+    from tests.factories import CaseFactory  # noqa: PLC0415
+
+    foreign = import_item(CaseFactory(reference="OTHER-0001"), "other.txt", b"another case", "text/plain", "document")
+    custody_checkpoint_create(force=True)
+
+    bundle = export_bundle_build(bundle_id=make_bundle().pk)
+    bag = unzip_bundle(bundle, tmp_path)
+    checkpoint = json.loads((bag / "data" / "custody" / "checkpoint.json").read_text(encoding="utf-8"))
+
+    assert sorted(leaf["item_id"] for leaf in checkpoint["leaves"]) == sorted(str(item.pk) for item in archived_items)
+    assert len(checkpoint["leaf_hashes"]) == checkpoint["leaf_count"] == 4
+    assert not any(str(foreign.pk) in path.read_text(errors="ignore") for path in bag.rglob("*") if path.is_file())
+    assert bagit.Bag(str(bag)).is_valid()

@@ -186,7 +186,7 @@ def test_a_removed_payload_file_fails(bag: Path, form: str) -> None:
     size = (bag / STATEMENT).stat().st_size
     (bag / STATEMENT).unlink()
     expected = [
-        f"Payload-Oxum: bag-info.txt says 5653.9, data/ holds {5653 - size}.8 (octets.files)",
+        f"Payload-Oxum: bag-info.txt says 5854.9, data/ holds {5854 - size}.8 (octets.files)",
         f"{STATEMENT}: listed in manifest-sha256.txt but missing (a file was removed)",
         f"{STATEMENT}: listed in manifest-sha512.txt but missing (a file was removed)",
     ]
@@ -199,7 +199,7 @@ def test_a_removed_payload_file_fails(bag: Path, form: str) -> None:
 def test_an_added_payload_file_fails(bag: Path, form: str) -> None:
     (bag / "data" / "evidence" / "planted.jpg").write_bytes(b"x" * 47)
     expected = [
-        "Payload-Oxum: bag-info.txt says 5653.9, data/ holds 5700.10 (octets.files)",
+        "Payload-Oxum: bag-info.txt says 5854.9, data/ holds 5901.10 (octets.files)",
         "data/evidence/planted.jpg: present but not in manifest-sha256.txt (a file was added)",
         "data/evidence/planted.jpg: present but not in manifest-sha512.txt (a file was added)",
         "data/evidence/planted.jpg: an evidence file that no item in items.json claims",
@@ -263,11 +263,11 @@ def test_a_rewritten_chain_with_items_json_updated_is_caught_by_the_checkpoint(b
     items_path.write_text(json.dumps(items, sort_keys=True, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     recompute_manifests_keeping_the_signature(bag)
     checkpoint = json.loads((bag / "data" / "custody" / "checkpoint.json").read_text())
-    recorded = next(leaf for leaf in checkpoint["leaves"] if leaf[0] == ITEM_IDS[0])
+    recorded = next(leaf for leaf in checkpoint["leaves"] if leaf["item_id"] == ITEM_IDS[0])
     expected = [
         (
             f"data/custody/checkpoint.json: item {ITEM_IDS[0]}'s chain does not contain the event the checkpoint "
-            f"recorded (sequence 2 {recorded[2]}); the chain was rewritten or cut"
+            f"recorded (sequence 2 {recorded['event_hash']}); the chain was rewritten or cut"
         )
     ]
     target = deliver(bag, form)

@@ -596,9 +596,13 @@ def check_custody(bag: Bag, manifests: dict[str, dict[str, str]], report: Report
     check_checkpoint(bag, chains, report)
 
 
-def merkle_root(leaves: list[tuple[str, int, str]]) -> str:
-    """RFC 6962's Merkle Tree Hash over the leaves (docs/custody-format.md, "Checkpoints")."""
-    level = [hashlib.sha256(b"\x00" + f"{i}\n{s}\n{h}".encode()).digest() for i, s, h in leaves]
+def leaf_hash(item_id: str, sequence: int, event_hash: str) -> bytes:
+    """A checkpoint leaf's hash (docs/custody-format.md, "Checkpoints"): SHA-256(0x00 || id \\n seq \\n hash)."""
+    return hashlib.sha256(b"\x00" + f"{item_id}\n{sequence}\n{event_hash}".encode()).digest()
+
+
+def merkle_root(level: list[bytes]) -> str:
+    """RFC 6962's Merkle Tree Hash over the leaf hashes, in order."""
     if not level:
         return "sha256:" + hashlib.sha256(b"").hexdigest()
     while len(level) > 1:
@@ -609,24 +613,41 @@ def merkle_root(leaves: list[tuple[str, int, str]]) -> str:
     return "sha256:" + level[0].hex()
 
 
-def parse_leaf(leaf: Any) -> tuple[str, int, str] | None:
-    # A leaf is written ["<item_id>", <sequence>, "<event_hash>"] (or as an object with those names).
-    if isinstance(leaf, dict):
-        leaf = [leaf.get("item_id"), leaf.get("sequence"), leaf.get("event_hash")]
-    if isinstance(leaf, list) and len(leaf) == 3:
-        item_id, sequence, event_hash = leaf
-        if isinstance(item_id, str) and type(sequence) is int and isinstance(event_hash, str):
-            return item_id, sequence, event_hash
+def parse_leaf(leaf: Any) -> tuple[int, str, int, str] | None:
+    # A leaf of this bundle: {"index": <position in leaf_hashes>, "item_id", "sequence", "event_hash"}.
+    if not isinstance(leaf, dict):
+        return None
+    index, item_id, sequence, event_hash = (leaf.get(key) for key in ("index", "item_id", "sequence", "event_hash"))
+    if type(index) is int and isinstance(item_id, str) and type(sequence) is int and isinstance(event_hash, str):
+        return index, item_id, sequence, event_hash
     return None
+
+
+def parse_leaf_hashes(values: Any) -> list[bytes] | None:
+    if not isinstance(values, list):
+        return None
+    hashes = []
+    for value in values:
+        if not isinstance(value, str) or len(value) != 64:
+            return None
+        try:
+            hashes.append(bytes.fromhex(value))
+        except ValueError:
+            return None
+    return hashes
 
 
 def check_checkpoint(bag: Bag, chains: dict[str, list[tuple[int, str]]], report: Report) -> None:
     """Proves the checkpoint is self-consistent and that the bag's chains contain what it recorded.
 
     A checkpoint (a Merkle root over every chain's head at one moment, possibly
-    timestamped by an outside authority) shows what the chains held then. Each
-    chain in the bag must still contain the event the checkpoint names for its
-    item: a chain rewritten after the checkpoint would not.
+    timestamped by an outside authority) shows what the chains held then. The
+    bundle carries the hash of every leaf, in order, so that the root can be
+    recomputed, but names only the leaves of its own items (the organisation's
+    other cases are none of the recipient's business). Each of those leaves
+    must hash to the value at its position, and each chain in the bag must
+    still contain the event the checkpoint names for its item: a chain
+    rewritten after the checkpoint would not.
     """
     name = "data/custody/checkpoint.json"
     if name not in bag.sizes:
@@ -634,26 +655,33 @@ def check_checkpoint(bag: Bag, chains: dict[str, list[tuple[int, str]]], report:
         return
     checkpoint = load_json_file(bag, name, report)
     if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("leaves"), list):
-        report.fail(f"{name}: must be an object with root_hash and leaves")
+        report.fail(f"{name}: must be an object with root_hash, leaf_hashes and leaves")
         return
+    leaf_hashes = parse_leaf_hashes(checkpoint.get("leaf_hashes"))
     leaves = [parse_leaf(leaf) for leaf in checkpoint["leaves"]]
-    if any(leaf is None for leaf in leaves):
-        report.fail(f"{name}: each leaf must be [item_id, sequence, event_hash]")
+    if leaf_hashes is None or any(leaf is None for leaf in leaves):
+        report.fail(
+            f"{name}: leaf_hashes must be 64-digit hex strings, and each leaf {{index, item_id, sequence, event_hash}}"
+        )
         return
     good_leaves = [leaf for leaf in leaves if leaf is not None]
-    root = merkle_root(good_leaves)
+    root = merkle_root(leaf_hashes)
     problems = 0
     if root != checkpoint.get("root_hash"):
-        report.fail(f"{name}: root_hash {checkpoint.get('root_hash')} does not match its leaves ({root})")
+        report.fail(f"{name}: root_hash {checkpoint.get('root_hash')} does not match its leaf hashes ({root})")
         problems += 1
-    if checkpoint.get("leaf_count") != len(good_leaves):
-        report.fail(f"{name}: leaf_count {checkpoint.get('leaf_count')} but {len(good_leaves)} leaves")
+    if checkpoint.get("leaf_count") != len(leaf_hashes):
+        report.fail(f"{name}: leaf_count {checkpoint.get('leaf_count')} but {len(leaf_hashes)} leaf hashes")
         problems += 1
     in_bag = 0
-    for item_id, sequence, event_hash in good_leaves:
+    for index, item_id, sequence, event_hash in good_leaves:
+        if not 0 <= index < len(leaf_hashes) or leaf_hashes[index] != leaf_hash(item_id, sequence, event_hash):
+            report.fail(f"{name}: the leaf of item {item_id} is not the one the checkpoint holds at position {index}")
+            problems += 1
+            continue
         chain = chains.get(item_id)
         if chain is None:
-            continue  # an item of the organisation that is not in this bundle
+            continue
         in_bag += 1
         if sequence > len(chain) or chain[sequence - 1] != (sequence, event_hash):
             report.fail(
@@ -664,7 +692,7 @@ def check_checkpoint(bag: Bag, chains: dict[str, list[tuple[int, str]]], report:
     if not problems:
         report.ok(
             f"checkpoint {checkpoint.get('id')} of {checkpoint.get('created_at')}: root matches its "
-            f"{len(good_leaves)} leaves; {in_bag} chains in this bundle contain the recorded events"
+            f"{len(leaf_hashes)} leaves; {in_bag} chains in this bundle contain the recorded events"
         )
     if "data/custody/checkpoint.tsr" in bag.sizes:
         report.note(
