@@ -6,3 +6,4 @@ class NotificationKind(models.TextChoices):
     """Why a user is told about something. Each kind has its own sentence in the notification list."""
 
     MENTION = "mention", _("Mention")
+    EXPORT_READY = "export_ready", _("Bundle ready")

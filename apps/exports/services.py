@@ -38,6 +38,7 @@ from apps.exports.bag import BagZipWriter, WrittenEntry
 from apps.exports.enums import RECIPIENT_SHARING_FIELD, ExportStatus, RecipientType
 from apps.exports.keys import SigningKeyError, public_key_fingerprint, public_key_pem, signing_key_load
 from apps.exports.models import ExportBundle
+from apps.exports.notify import notification_export_ready
 from apps.exports.permissions import can_export
 from apps.exports.report import render_report
 from apps.incidents.models import Allegation, AllegedWeapon, CasualtyFigure, Incident
@@ -429,8 +430,29 @@ def bundle_plan(*, bundle: ExportBundle) -> BundlePlan:  # noqa: PLR0912, PLR091
         thumbnail = _thumbnail(planned.item, derivatives_by_item[str(planned.item.pk)])
         if thumbnail is not None:
             thumbnails[str(planned.item.pk)] = thumbnail
+    custody_summaries = {
+        item_id: {
+            "events": len(chain),
+            "first_action": chain[0]["action"],
+            "first_at": chain[0]["occurred_at"],
+            "last_action": chain[-1]["action"],
+            "last_at": chain[-1]["occurred_at"],
+            "head_hash": hashes[(item_id, chain[-1]["sequence"])],
+        }
+        for item_id, chain in ((str(planned.item.pk), chains[str(planned.item.pk)]) for planned in included)
+        if chain
+    }
+    recipient = {
+        "id": str(bundle.pk),
+        "recipient_type": bundle.recipient_type,
+        "recipient_organisation": bundle.recipient_organisation,
+        "recipient_person": bundle.recipient_person,
+        "purpose": bundle.purpose,
+    }
     small["data/report/index.html"] = render_report(
-        metadata=records, thumbnails=thumbnails, generated_at=_bagging_date(bundle)
+        metadata={**records, "bundle": recipient, "custody": custody_summaries},
+        thumbnails=thumbnails,
+        generated_at=_bagging_date(bundle),
     )
     return BundlePlan(top=f"{case.reference}_{bundle.pk}", items=included, excluded=excluded, small_files=small)
 
@@ -726,4 +748,5 @@ def export_bundle_build(*, bundle_id: UUID | str, bagging_date: datetime | None 
                 actor_user=locked.requested_by,
                 details={"bundle": str(locked.pk), "recipient_type": locked.recipient_type, "sha256": zip_sha256},
             )
+        notification_export_ready(bundle=locked)
     return locked

@@ -531,3 +531,20 @@ def test_the_checkpoint_names_only_this_bundles_chains(
     assert len(checkpoint["leaf_hashes"]) == checkpoint["leaf_count"] == 4
     assert not any(str(foreign.pk) in path.read_text(errors="ignore") for path in bag.rglob("*") if path.is_file())
     assert bagit.Bag(str(bag)).is_valid()
+
+
+def test_a_finished_bundle_notifies_its_lead_and_its_report_names_the_recipient(
+    built_bundle: ExportBundle, tmp_path: Path
+) -> None:
+    from apps.comments.models import Notification  # noqa: PLC0415
+
+    bag = unzip_bundle(built_bundle, tmp_path)
+    report = (bag / "data" / "report" / "index.html").read_text(encoding="utf-8")
+
+    assert list(Notification.objects.values_list("recipient_id", "kind")) == [
+        (built_bundle.requested_by_id, "export_ready")
+    ]
+    assert ("Office of the Prosecutor General" in report, "Criminal proceedings no. 12022100000000123" in report) == (
+        True,
+        True,
+    )
