@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "apps.review",
     "apps.comments",
     "apps.exports",
+    "apps.apitokens",
     "apps.demo",
 ]
 
@@ -458,8 +459,17 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="custos@localhost")
 # --- Django REST framework ------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Personal API tokens first (a request without "Authorization: Bearer" falls through to the session); their
+    # challenge makes an unauthenticated API call answer 401 with WWW-Authenticate: Bearer.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.apitokens.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # TokenScope: a read-only token may not use unsafe methods (its cases are narrowed in accounts.permissions).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.apitokens.permissions.TokenScope",
+    ],
 }
 
 # --- Custos -------------------------------------------------------------------------------

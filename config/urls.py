@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("apps.intake.urls")),
     path("review/", include("apps.review.urls")),
     path("", include("apps.comments.urls")),
+    path("accounts/tokens/", include("apps.apitokens.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("cases/", include("apps.cases.urls")),
     path("", include("apps.exports.urls")),

@@ -12,6 +12,12 @@ Roles (a user may hold a different one in each case):
 - reviewer: reviews evidence and incidents;
 - lead: manages members, exports, closes the case; may also review;
 - observer: read-only, and sees no witness-identity fields.
+
+A request authenticated by a personal API token (apps.apitokens) is
+narrowed to the token's cases: ``limit_to_cases`` marks the user object,
+and ``case_role``, ``member_case_ids`` and ``case_ids_with_roles`` then
+answer only for the cases that are both the user's and the token's. A token
+never widens access: the role in each case is still the membership's.
 """
 
 from __future__ import annotations
@@ -38,6 +44,19 @@ CONTRIBUTING_ROLES = frozenset({CaseRole.INVESTIGATOR, CaseRole.LEAD})
 TWO_FACTOR_ROLES = frozenset({CaseRole.REVIEWER, CaseRole.LEAD})
 
 _ROLE_CACHE_ATTRIBUTE = "_custos_case_roles"
+# Set on the user object of a token-authenticated request: the ids of the token's cases.
+_TOKEN_CASES_ATTRIBUTE = "_custos_token_case_ids"  # noqa: S105 (an attribute name, not a secret)
+
+
+def limit_to_cases(user: User, case_ids: frozenset[object]) -> None:
+    """Narrow this user object (one request's) to these cases, on top of membership (an API token's scope)."""
+    setattr(user, _TOKEN_CASES_ATTRIBUTE, frozenset(case_ids))
+
+
+def _token_case_ids(user: User) -> frozenset[object] | None:
+    """The cases this user object is narrowed to, or None when it is not (a browser session)."""
+    limit: frozenset[object] | None = getattr(user, _TOKEN_CASES_ATTRIBUTE, None)
+    return limit
 
 
 def _roles(user: User) -> dict[object, CaseRole]:
@@ -59,14 +78,15 @@ def forget_roles(user: User) -> None:
 
 
 def case_role(user: User | AnonymousUser, case: Case) -> CaseRole | None:
-    """The user's role in the case, or None when they are not a member."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    return _roles(user).get(case.pk)
+    """The user's role in the case, or None when they are not a member (or their API token does not name it)."""
+    return case_role_by_id(user, case.pk)
 
 
 def case_role_by_id(user: User | AnonymousUser, case_id: object) -> CaseRole | None:
     if not user.is_authenticated or not user.is_active:
+        return None
+    limit = _token_case_ids(user)
+    if limit is not None and case_id not in limit:
         return None
     return _roles(user).get(case_id)
 
@@ -75,16 +95,25 @@ def member_case_ids(user: User | AnonymousUser) -> QuerySet[CaseMembership, obje
     """The ids of the cases the user belongs to, as a subquery for ``filter(case_id__in=...)``.
 
     Every queryset of case-owned objects starts from this (need-to-know).
+    Narrowed to the API token's cases when the request came with one.
     """
     if not user.is_authenticated or not user.is_active:
         return CaseMembership.objects.none().values_list("case_id", flat=True)
-    return CaseMembership.objects.filter(user=user).values_list("case_id", flat=True)
+    return _memberships(user).values_list("case_id", flat=True)
 
 
 def case_ids_with_roles(user: User | AnonymousUser, roles: frozenset[CaseRole]) -> QuerySet[CaseMembership, object]:
     if not user.is_authenticated or not user.is_active:
         return CaseMembership.objects.none().values_list("case_id", flat=True)
-    return CaseMembership.objects.filter(user=user, role__in=roles).values_list("case_id", flat=True)
+    return _memberships(user).filter(role__in=roles).values_list("case_id", flat=True)
+
+
+def _memberships(user: User) -> QuerySet[CaseMembership]:
+    memberships = CaseMembership.objects.filter(user=user)
+    limit = _token_case_ids(user)
+    if limit is not None:
+        memberships = memberships.filter(case_id__in=limit)
+    return memberships
 
 
 def can_view_case(user: User | AnonymousUser, case: Case) -> bool:

@@ -1,0 +1,96 @@
+"""The API of personal tokens: list and create the user's own (``auth/tokens/``), revoke one.
+
+Session or token authentication. A token creating a token cannot give the
+new one more than it has: its cases only (apps.accounts.permissions already
+narrows the user to them), no write access from a read token (TokenScope
+refuses the POST outright), no later expiry. Another user's token answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.permissions import member_case_ids
+from apps.apitokens.models import ApiToken
+from apps.apitokens.selectors import apitokens_for_user
+from apps.apitokens.serializers import ApiTokenCreatedSerializer, ApiTokenInputSerializer, ApiTokenSerializer
+from apps.apitokens.services import apitoken_create, apitoken_revoke
+from apps.cases.models import Case
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.db.models import QuerySet
+    from rest_framework.request import Request
+
+    from apps.accounts.models import User
+
+
+def _visible_case_ids(request: Request) -> frozenset[object]:
+    return frozenset(member_case_ids(request.user))
+
+
+def _manageable_tokens(request: Request) -> QuerySet[ApiToken]:
+    """The user's tokens; through a token, only those within its own cases (those it could have made)."""
+    tokens = apitokens_for_user(user=request.user)
+    if isinstance(request.auth, ApiToken):
+        tokens = tokens.exclude(cases__in=Case.objects.exclude(pk__in=member_case_ids(request.user)))
+    return tokens
+
+
+class TokenListView(APIView):
+    """GET: the user's tokens, newest first (revoked and expired ones too).
+
+    POST: create one; the answer carries its secret, this once.
+    """
+
+    def get(self, request: Request) -> Response:
+        tokens = _manageable_tokens(request)
+        context = {"visible_case_ids": _visible_case_ids(request)}
+        data: Any = ApiTokenSerializer(tokens, many=True, context=context).data
+        return Response(data)
+
+    def post(self, request: Request) -> Response:
+        data = ApiTokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case_ids = set(data.validated_data["cases"])
+        cases = list(Case.objects.filter(pk__in=case_ids))
+        if len(cases) != len(case_ids):
+            # An unknown id gets the same answer as a case the user is not in: existence must not leak.
+            return Response(
+                {"cases": [_("You can only choose cases you are a member of.")]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        owner: User = request.user  # type: ignore[assignment]
+        try:
+            token, secret = apitoken_create(
+                owner=owner,
+                name=data.validated_data["name"],
+                cases=cases,
+                access=data.validated_data["access"],
+                expires_at=data.validated_data["expires_at"],
+                acting_token=request.auth if isinstance(request.auth, ApiToken) else None,
+            )
+        except ValidationError as error:
+            return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        token = apitokens_for_user(user=owner).get(pk=token.pk)
+        context = {"visible_case_ids": _visible_case_ids(request), "secret": secret}
+        return Response(ApiTokenCreatedSerializer(token, context=context).data, status=status.HTTP_201_CREATED)
+
+
+class TokenRevokeView(APIView):
+    """POST: revoke one of the user's tokens (revoking a revoked token changes nothing)."""
+
+    def post(self, request: Request, token_id: UUID) -> Response:
+        token = _manageable_tokens(request).filter(pk=token_id).first()
+        if token is None:
+            raise NotFound
+        token = apitoken_revoke(token=token)
+        data: dict[str, Any] = ApiTokenSerializer(token, context={"visible_case_ids": _visible_case_ids(request)}).data
+        return Response(data)
