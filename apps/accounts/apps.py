@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         """Connect the security log to the sign-in signals (here, so that models are loaded first)."""
-        from axes.signals import user_locked_out  # type: ignore[import-untyped]  # noqa: PLC0415
+        from axes.signals import user_locked_out  # noqa: PLC0415
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed  # noqa: PLC0415
 
         from apps.accounts import signals  # noqa: PLC0415

@@ -19,11 +19,11 @@ from secrets import token_bytes
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django_otp import devices_for_user  # type: ignore[import-untyped]
-from django_otp.oath import TOTP  # type: ignore[import-untyped]
-from django_otp.plugins.otp_static.models import StaticDevice  # type: ignore[import-untyped]
-from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
-from django_otp.util import random_hex  # type: ignore[import-untyped]
+from django_otp import devices_for_user
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from apps.accounts.enums import SecurityEventKind
 from apps.accounts.models import SecurityEvent, User

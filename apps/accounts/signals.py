@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django_otp.plugins.otp_static.models import StaticDevice  # type: ignore[import-untyped]
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from apps.accounts.enums import SecurityEventKind
 from apps.accounts.models import User

@@ -31,7 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp import login as otp_login  # type: ignore[import-untyped]
+from django_otp import login as otp_login
 
 from apps.accounts.forms import CodeForm, OwnPasswordChangeForm, SignInCodeForm, SignInForm
 from apps.accounts.models import User
