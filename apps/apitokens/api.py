@@ -81,7 +81,9 @@ class TokenListView(APIView):
             return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
         token = apitokens_for_user(user=owner).get(pk=token.pk)
         context = {"visible_case_ids": _visible_case_ids(request), "secret": secret}
-        return Response(ApiTokenCreatedSerializer(token, context=context).data, status=status.HTTP_201_CREATED)
+        response = Response(ApiTokenCreatedSerializer(token, context=context).data, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"  # the secret must not be kept by any cache on the way
+        return response
 
 
 class TokenRevokeView(APIView):

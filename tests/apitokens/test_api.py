@@ -48,7 +48,7 @@ def test_post_creates_a_token_and_returns_its_secret_once(
         content_type=JSON,
     )
 
-    assert response.status_code == 201
+    assert (response.status_code, response["Cache-Control"]) == (201, "no-store")
     body = response.json()
     token = ApiToken.objects.get()
     assert body == {
