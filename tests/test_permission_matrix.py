@@ -14,7 +14,9 @@ second factor where the role requires one.
 
 Reading the matrix: a denied object answers 404 (its existence must not
 leak); a member whose role lacks the right gets 403; an anonymous visitor is
-sent to sign in (302) on pages and refused (403) by the API.
+sent to sign in (302) on pages and refused by the API with 401 and a
+``WWW-Authenticate: Bearer`` challenge (personal API tokens, apps.apitokens);
+the tus endpoints, which are plain Django views on the session, refuse them with 403.
 """
 
 from __future__ import annotations
@@ -168,7 +170,15 @@ def _export_bundle(world: World) -> None:
     world.objects["export_token"] = download_token(bundle=bundle)
 
 
-OBJECT_MAKERS: list[Callable[[World], None]] = [_tus_upload, _invitation, _notification, _export_bundle]
+def _api_token(world: World) -> None:
+    from apps.apitokens.services import apitoken_create  # noqa: PLC0415
+
+    world.objects["api_token"], _secret = apitoken_create(
+        owner=world.users["investigator"], name="matrix", cases=[world.case], access="read"
+    )
+
+
+OBJECT_MAKERS: list[Callable[[World], None]] = [_tus_upload, _invitation, _notification, _export_bundle, _api_token]
 
 
 # --- The matrix ---------------------------------------------------------------------------
@@ -214,7 +224,7 @@ def case(world: World) -> dict[str, Any]:
 EVERYONE = (200, 200, 200, 200, 200, 200, 200)
 SIGNED_IN_PAGE = (200, 200, 200, 200, 200, 200, 302)
 MEMBER_PAGE = (200, 200, 200, 200, 404, 404, 302)
-MEMBER_API = (200, 200, 200, 200, 404, 404, 403)
+MEMBER_API = (200, 200, 200, 200, 404, 404, 401)
 MEMBER_ACTION = (302, 302, 302, 302, 404, 404, 302)
 LEAD_PAGE = (403, 403, 200, 403, 404, 404, 302)
 LEAD_ACTION = (403, 403, 302, 403, 404, 404, 302)
@@ -236,7 +246,7 @@ MATRIX: dict[str, Entry] = {
     "evidence:item_conceal": Entry("post", MEMBER_ACTION, item),
     # Intake
     "intake:upload": Entry("get", (200, 403, 200, 403, 404, 404, 302), case),
-    "api:evidence-upload": Entry("post", (400, 403, 400, 403, 404, 404, 403), case),
+    "api:evidence-upload": Entry("post", (400, 403, 400, 403, 404, 404, 401), case),
     "api:evidence-status": Entry("get", MEMBER_API, item),
     "api:tus-create": Entry("post", (400, 404, 400, 404, 404, 404, 403), case, headers={"Tus-Resumable": "1.0.0"}),
     "api:tus-upload": Entry(
@@ -261,10 +271,10 @@ MATRIX: dict[str, Entry] = {
         prepare=lambda world: _set(world.item, review_status=ReviewStatus.NEEDS_INFO),
     ),
     "review:incident_verification": Entry("get", (403, 200, 200, 403, 404, 404, 302), incident),
-    "api:review-queue": Entry("get", (200, 200, 200, 200, 200, 200, 403)),
+    "api:review-queue": Entry("get", (200, 200, 200, 200, 200, 200, 401)),
     "api:evidence-review": Entry(
         "post",
-        (403, 200, 200, 403, 404, 404, 403),
+        (403, 200, 200, 403, 404, 404, 401),
         item,
         data=lambda _world: {"decision": "start"},
         content_type=JSON,
@@ -283,9 +293,9 @@ MATRIX: dict[str, Entry] = {
     ),
     "api:item-comments": Entry("get", MEMBER_API, lambda world: {"target_id": world.item.pk}),
     "api:incident-comments": Entry("get", MEMBER_API, lambda world: {"target_id": world.incident.pk}),
-    "api:notifications": Entry("get", (200, 200, 200, 200, 200, 200, 403)),
+    "api:notifications": Entry("get", (200, 200, 200, 200, 200, 200, 401)),
     "api:notification-read": Entry(
-        "post", (200, 404, 404, 404, 404, 404, 403), lambda world: {"notification_id": world.objects["notification"].pk}
+        "post", (200, 404, 404, 404, 404, 404, 401), lambda world: {"notification_id": world.objects["notification"].pk}
     ),
     # Cases, members and invitations
     "cases:detail": Entry("get", MEMBER_PAGE, case),
@@ -322,6 +332,15 @@ MATRIX: dict[str, Entry] = {
     "accounts:two_factor_disable": Entry("post", (302,) * 7),
     "accounts:recovery_codes_regenerate": Entry("post", SIGNED_IN_PAGE),
     "accounts:password_change": Entry("get", SIGNED_IN_PAGE),
+    # Personal API tokens: each user sees and revokes only their own (the investigator owns the world's token)
+    "apitokens:list": Entry("get", SIGNED_IN_PAGE),
+    "apitokens:revoke": Entry(
+        "post", (302, 404, 404, 404, 404, 404, 302), lambda world: {"token_id": world.objects["api_token"].pk}
+    ),
+    "api:auth-tokens": Entry("get", (200, 200, 200, 200, 200, 200, 401)),
+    "api:auth-token-revoke": Entry(
+        "post", (200, 404, 404, 404, 404, 404, 401), lambda world: {"token_id": world.objects["api_token"].pk}
+    ),
     # Case bundles (leads only; tests/exports prove the expiring link and the form)
     "exports:case_exports": Entry("get", LEAD_PAGE, case),
     "exports:detail": Entry("get", LEAD_PAGE, lambda world: {"bundle_id": world.objects["export_bundle"].pk}),
@@ -334,16 +353,16 @@ MATRIX: dict[str, Entry] = {
     ),
     "api:case-exports": Entry(
         "post",
-        (403, 403, 201, 403, 404, 404, 403),
+        (403, 403, 201, 403, 404, 404, 401),
         case,
         data=lambda _world: {"recipient_type": "icc", "recipient_organisation": "OTP", "purpose": "Matrix"},
         content_type=JSON,
     ),
     "api:export-detail": Entry(
-        "get", (403, 403, 200, 403, 404, 404, 403), lambda world: {"bundle_id": world.objects["export_bundle"].pk}
+        "get", (403, 403, 200, 403, 404, 404, 401), lambda world: {"bundle_id": world.objects["export_bundle"].pk}
     ),
     "api:export-download": Entry(
-        "get", (403, 403, 200, 403, 404, 404, 403), lambda world: {"bundle_id": world.objects["export_bundle"].pk}
+        "get", (403, 403, 200, 403, 404, 404, 401), lambda world: {"bundle_id": world.objects["export_bundle"].pk}
     ),
 }
 

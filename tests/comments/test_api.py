@@ -155,10 +155,10 @@ def test_anonymous_requests_are_refused(client: Client, alice: User, item: Evide
     comment_post(author=alice, item=item, body="@alice")
     notification = Notification.objects.create(recipient=alice, kind="mention", text="x", link="/")
 
-    assert client.get(item_comments_url(item)).status_code == 403
-    assert client.post(incident_comments_url(incident), {"body": "x"}).status_code == 403
-    assert client.get(reverse("api:notifications")).status_code == 403
-    assert client.post(read_url(notification)).status_code == 403
+    assert client.get(item_comments_url(item)).status_code == 401
+    assert client.post(incident_comments_url(incident), {"body": "x"}).status_code == 401
+    assert client.get(reverse("api:notifications")).status_code == 401
+    assert client.post(read_url(notification)).status_code == 401
 
 
 def test_the_thread_is_oldest_first_and_paginated(client: Client, alice: User, item: EvidenceItem) -> None:

@@ -189,8 +189,9 @@ def test_an_unknown_item_gets_404(client: Client, member: User, name: str) -> No
 def test_anonymous_requests_are_refused(client: Client, item: EvidenceItem, url: Any) -> None:
     response = client.get(url(item))
 
-    assert (response.status_code, response.json()) == (
-        403,
+    assert (response.status_code, response["WWW-Authenticate"], response.json()) == (
+        401,
+        "Bearer",
         {"detail": "Authentication credentials were not provided."},
     )
 

@@ -96,7 +96,7 @@ def test_anonymous_requests_are_refused(case: Case, lead: User) -> None:
         client.get(reverse("api:export-download", kwargs={"bundle_id": bundle.pk})).status_code,
     ]
 
-    assert statuses == [403, 403, 403, 403]
+    assert statuses == [401, 401, 401, 401]
 
 
 # --- Starting an export -----------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def test_the_queue_endpoint_filters_and_refuses_invalid_filters(
 
 
 def test_the_queue_endpoint_refuses_anonymous_requests(client: Client) -> None:
-    assert client.get(reverse("api:review-queue")).status_code == 403
+    assert client.get(reverse("api:review-queue")).status_code == 401
 
 
 @pytest.mark.parametrize("rows", [1, 3])
