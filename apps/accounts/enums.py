@@ -31,3 +31,5 @@ class SecurityEventKind(models.TextChoices):
     INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
     CASE_CLOSED = "case_closed", _("Case closed")
     CASE_REOPENED = "case_reopened", _("Case reopened")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")

@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.enums import SecurityEventKind
 from apps.accounts.permissions import can_view_case
+from apps.accounts.services import security_event_record
 from apps.apitokens.enums import TokenAccess
 from apps.apitokens.models import DISPLAY_PREFIX_LENGTH, NAME_MAX_LENGTH, TOKEN_PREFIX, ApiToken
 from apps.apitokens.selectors import secret_hash
@@ -44,7 +46,7 @@ def apitoken_create(
     token, a later expiry or none when it expires).
 
     Raises ValidationError, by field ("name", "cases", "access", "expires_at").
-    Side effects: one ApiToken row and its case links.
+    Side effects: one ApiToken row and its case links, and an API_TOKEN_CREATED security event.
     """
     errors: dict[str, list[str]] = {}
     name = name.strip()
@@ -85,6 +87,17 @@ def apitoken_create(
             expires_at=expires_at,
         )
         token.cases.set(case_list)
+        security_event_record(
+            kind=SecurityEventKind.API_TOKEN_CREATED,
+            user=owner,
+            actor=owner,
+            details={
+                "token": str(token.pk),
+                "name": name,
+                "access": str(access),
+                "cases": sorted(str(case.pk) for case in case_list),
+            },
+        )
     return token, secret
 
 
@@ -92,13 +105,20 @@ def apitoken_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke the token for good (a revoked token is never re-enabled; make a new one).
 
     Locks the row so that two revocations do not both write a time.
-    Side effects: sets ``revoked_at`` (once; revoking again changes nothing).
+    Side effects: sets ``revoked_at`` and writes an API_TOKEN_REVOKED security event
+    (once; revoking again changes nothing).
     """
     with transaction.atomic():
-        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        locked = ApiToken.objects.select_for_update().select_related("owner").get(pk=token.pk)
         if locked.revoked_at is None:
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
+            security_event_record(
+                kind=SecurityEventKind.API_TOKEN_REVOKED,
+                user=locked.owner,
+                actor=locked.owner,
+                details={"token": str(locked.pk), "name": locked.name},
+            )
     token.revoked_at = locked.revoked_at
     return token
 

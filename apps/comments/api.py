@@ -2,7 +2,7 @@
 
 Need-to-know: a target the user may not see answers 404, like one that does
 not exist; an observer posting gets 403; an anonymous request is refused
-(403) before anything is looked up.
+(401, with WWW-Authenticate) before anything is looked up.
 """
 
 from __future__ import annotations
