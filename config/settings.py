@@ -481,6 +481,10 @@ CUSTOS_DEMO_PASSWORD: str = env.str("CUSTOS_DEMO_PASSWORD", default="")
 # request (invitations made from the shell, notifications from workers).
 CUSTOS_SITE_URL: str = env.str("CUSTOS_SITE_URL", default="http://localhost:8000")
 
+# Whether mention e-mails quote the start of the comment. Off by default:
+# comments can discuss witnesses, and e-mail leaves the organisation's control.
+NOTIFICATION_EMAIL_EXCERPT: bool = env.bool("NOTIFICATION_EMAIL_EXCERPT", default=False)
+
 # Case bundles (apps/exports; docs/bundle-format.md). The organisation's Ed25519 signing key is a PEM
 # (PKCS8, unencrypted) file; `python manage.py keys generate` creates one. Its public key and fingerprint
 # go into every bundle. The download link a lead gets expires after EXPORT_DOWNLOAD_MAX_AGE_SECONDS.

@@ -166,14 +166,24 @@ def _mention_emails_send(*, notifications: list[Notification], comment: Comment,
                 "link": f"{site_url.rstrip('/')}{notification.link}",
             }
             subject = _("[Custos] %(actor)s mentioned you on %(target)s") % values
-            message = (
-                _(
-                    "%(actor)s mentioned you in a comment on %(target)s:\n\n"
-                    "%(excerpt)s\n\n"
-                    "Read the whole thread and answer in Custos:\n%(link)s\n"
+            if settings.NOTIFICATION_EMAIL_EXCERPT:
+                message = (
+                    _(
+                        "%(actor)s mentioned you in a comment on %(target)s:\n\n"
+                        "%(excerpt)s\n\n"
+                        "Read the whole thread and answer in Custos:\n%(link)s\n"
+                    )
+                    % values
                 )
-                % values
-            )
+            else:
+                # The comment itself stays in Custos: e-mail leaves the organisation's control.
+                message = (
+                    _(
+                        "%(actor)s mentioned you in a comment on %(target)s.\n\n"
+                        "Read it and answer in Custos:\n%(link)s\n"
+                    )
+                    % values
+                )
         try:
             send_mail(subject=subject, message=message, from_email=None, recipient_list=[recipient.email])
         except (smtplib.SMTPException, OSError):

@@ -61,10 +61,9 @@ def test_a_mention_of_a_member_notifies_them_in_the_app_and_by_one_email(
     message = mail.outbox[0]
     assert message.to == ["olena@example.org"]
     assert message.subject == "[Custos] alice mentioned you on UA-2022-0001/E0007"
+    # By default the comment itself never leaves Custos by e-mail (NOTIFICATION_EMAIL_EXCERPT).
     assert message.body == (
-        "alice mentioned you in a comment on UA-2022-0001/E0007:\n\n"
-        "@olena can you check the shadows?\n\n"
-        "Read the whole thread and answer in Custos:\n"
+        f"alice mentioned you in a comment on UA-2022-0001/E0007.\n\nRead it and answer in Custos:\n"
         f"https://custos.example.org{link}\n"
     )
 
@@ -92,9 +91,14 @@ def test_a_mention_on_an_incident_links_to_the_incident_discussion(
     assert mail.outbox[0].subject == "[Custos] alice mentioned you on Strike on Hlinka Street"
 
 
-def test_an_email_excerpt_is_short(
-    alice: User, olena: User, item: EvidenceItem, django_capture_on_commit_callbacks: CaptureCallbacks
+def test_with_excerpts_on_the_email_quotes_a_short_excerpt(
+    alice: User,
+    olena: User,
+    item: EvidenceItem,
+    django_capture_on_commit_callbacks: CaptureCallbacks,
+    settings: Any,
 ) -> None:
+    settings.NOTIFICATION_EMAIL_EXCERPT = True
     with django_capture_on_commit_callbacks(execute=True):
         comment_post(author=alice, item=item, body="@olena " + "x" * 500)
 
