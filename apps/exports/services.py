@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import logging
@@ -29,6 +28,7 @@ from apps.custody.enums import CustodyAction
 from apps.custody.hashing import format_time
 from apps.custody.merkle import leaf_hash
 from apps.custody.models import CustodyCheckpoint, CustodyEvent, IntegrityAlert
+from apps.custody.selectors import checkpoint_leaves
 from apps.custody.services import custody_record, integrity_alert_notify, system_actor
 from apps.evidence.enums import ConsentStatus, EvidenceKind, IntegrityStatus, ProcessingStatus, ReviewStatus
 from apps.evidence.models import Derivative, EvidenceItem
@@ -214,13 +214,24 @@ def _exclusion_reason(item: EvidenceItem, bundle: ExportBundle) -> str:  # noqa:
 
 
 def _custody_lines(item_ids: list[Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each item's chain, in order: every event as the fields its hash covers, plus its ``event_hash``."""
     chains: dict[str, list[dict[str, Any]]] = defaultdict(list)
     events = (
         CustodyEvent.objects.filter(item_id__in=item_ids)
         .order_by("item_id", "sequence")
-        .values_list("item_id", "sequence", "action", "actor", "actor_user_id", "occurred_at", "details", "prev_hash")
+        .values_list(
+            "item_id",
+            "sequence",
+            "action",
+            "actor",
+            "actor_user_id",
+            "occurred_at",
+            "details",
+            "prev_hash",
+            "event_hash",
+        )
     )
-    for item_id, sequence, action, actor, actor_user_id, occurred_at, details, prev_hash in events.iterator():
+    for item_id, sequence, action, actor, actor_user_id, occurred_at, details, prev_hash, digest in events.iterator():
         chains[str(item_id)].append(
             {
                 "action": action,
@@ -231,21 +242,14 @@ def _custody_lines(item_ids: list[Any]) -> dict[str, list[dict[str, Any]]]:
                 "occurred_at": format_time(occurred_at),
                 "prev_hash": prev_hash,
                 "sequence": sequence,
+                "event_hash": digest,
             }
         )
     return chains
 
 
-def _event_hashes(item_ids: list[Any]) -> dict[tuple[str, int], str]:
-    rows = CustodyEvent.objects.filter(item_id__in=item_ids).values_list("item_id", "sequence", "event_hash")
-    return {(str(item_id), sequence): digest for item_id, sequence, digest in rows.iterator()}
-
-
-def _jsonl(chain: list[dict[str, Any]], hashes: dict[tuple[str, int], str]) -> bytes:
-    lines = []
-    for event in chain:
-        line = {**event, "event_hash": hashes[(event["item_id"], event["sequence"])]}
-        lines.append(json.dumps(line, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
+def _jsonl(chain: list[dict[str, Any]]) -> bytes:
+    lines = [json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n" for event in chain]
     return "".join(lines).encode("utf-8")
 
 
@@ -291,7 +295,6 @@ def bundle_plan(*, bundle: ExportBundle) -> BundlePlan:  # noqa: PLR0912, PLR091
             planned.derivatives = [(_derivative_path(d), d) for d in derivatives_by_item[str(planned.item.pk)]]
 
     chains = _custody_lines(item_ids)
-    hashes = _event_hashes(item_ids)
     links: dict[str, list[str]] = defaultdict(list)
     for linked_item, linked_incident in EvidenceItem.incidents.through.objects.filter(item_id__in=item_ids).values_list(
         "item_id", "incident_id"
@@ -310,9 +313,9 @@ def bundle_plan(*, bundle: ExportBundle) -> BundlePlan:  # noqa: PLR0912, PLR091
     for planned in included:
         item_id = str(planned.item.pk)
         chain = chains[item_id]
-        small[f"data/custody/{item_id}.jsonl"] = _jsonl(chain, hashes)
+        small[f"data/custody/{item_id}.jsonl"] = _jsonl(chain)
         last = chain[-1] if chain else None
-        head = {"sequence": last["sequence"], "event_hash": hashes[(item_id, last["sequence"])]} if last else None
+        head = {"sequence": last["sequence"], "event_hash": last["event_hash"]} if last else None
         last_review = decisions.get(item_id)
         last_decision = (
             {
@@ -397,9 +400,7 @@ def bundle_plan(*, bundle: ExportBundle) -> BundlePlan:  # noqa: PLR0912, PLR091
 
     checkpoint = CustodyCheckpoint.objects.order_by("-created_at", "-id").first()
     if checkpoint is not None:
-        all_leaves = [
-            json.loads(line) for line in gzip.decompress(bytes(checkpoint.leaves)).decode().splitlines() if line
-        ]
+        all_leaves = checkpoint_leaves(checkpoint)
         # Need-to-know: the bundle names only its own chains. The other chains of the organisation
         # appear only as opaque leaf hashes, enough to recompute the root and no more.
         in_bundle = {str(planned.item.pk) for planned in included}
@@ -408,7 +409,7 @@ def bundle_plan(*, bundle: ExportBundle) -> BundlePlan:  # noqa: PLR0912, PLR091
             for index, (item_id, sequence, event_hash) in enumerate(all_leaves)
             if item_id in in_bundle
         ]
-        leaf_hashes = [leaf_hash((item_id, sequence, event_hash)).hex() for item_id, sequence, event_hash in all_leaves]
+        leaf_hashes = [leaf_hash(leaf).hex() for leaf in all_leaves]
         small["data/custody/checkpoint.json"] = meta.to_json(
             {
                 "id": checkpoint.pk,
@@ -437,7 +438,7 @@ def bundle_plan(*, bundle: ExportBundle) -> BundlePlan:  # noqa: PLR0912, PLR091
             "first_at": chain[0]["occurred_at"],
             "last_action": chain[-1]["action"],
             "last_at": chain[-1]["occurred_at"],
-            "head_hash": hashes[(item_id, chain[-1]["sequence"])],
+            "head_hash": chain[-1]["event_hash"],
         }
         for item_id, chain in ((str(planned.item.pk), chains[str(planned.item.pk)]) for planned in included)
         if chain
