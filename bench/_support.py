@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 READ_BLOCK = 64 * 1024 * 1024
@@ -79,3 +81,21 @@ def read_through(path: Path) -> float:
         while stream.read(READ_BLOCK):
             pass
     return time.perf_counter() - started
+
+
+def reset_peak_rss(pid: int | str = "self") -> bool:
+    """Reset a process's VmHWM (Linux >= 4.0), so that it gives the peak of what follows."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so that servers and workers are stopped and temporary directories removed."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)

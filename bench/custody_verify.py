@@ -53,6 +53,7 @@ from _support import (  # bench/ is the script's folder, first on sys.path
     database_url,
     ensure_database,
     proc_status_kb,
+    reset_peak_rss,
     reset_tables,
     rounded,
 )
@@ -326,15 +327,6 @@ def load_events(item_ids: list[str], users: list[tuple[int, str]], seed: int) ->
 
 
 # --- Measurements ----------------------------------------------------------------------
-
-
-def reset_peak_rss() -> bool:
-    """Reset VmHWM (Linux >= 4.0), so that it gives the peak of what follows."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
 
 
 def check_report(report: Any, *, events: int, items: int) -> None:

@@ -48,6 +48,7 @@ from _support import (  # bench/ is the script's folder, first on sys.path
     ensure_database,
     proc_status_kb,
     read_through,
+    reset_peak_rss,
     reset_tables,
     rounded,
 )
@@ -186,14 +187,6 @@ def timed_zip(originals: list[Path], scratch: Path) -> float:
     target.unlink()
     shutil.rmtree(folder)
     return seconds
-
-
-def reset_peak_rss() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
 
 
 def build_here(bundle_id: str) -> dict[str, Any]:

@@ -40,7 +40,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -52,6 +51,7 @@ from typing import Any
 from _support import (  # bench/ is the script's folder, first on sys.path
     database_url,
     ensure_database,
+    exit_on_sigterm,
     proc_status_kb,
     read_through,
     reset_tables,
@@ -105,15 +105,6 @@ def setup_django(url: str, *, prepare_database: bool) -> None:
     django.setup()
     if prepare_database:
         call_command("migrate", interactive=False, verbosity=0)
-
-
-def exit_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C, so that the temporary directory (GiBs) is removed."""
-
-    def handler(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, handler)
 
 
 # --- Data ------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ from urllib.parse import urlsplit
 from _support import (  # bench/ is the script's folder, first on sys.path
     database_url,
     ensure_database,
+    exit_on_sigterm,
     reset_tables,
     rounded,
 )
@@ -147,15 +148,6 @@ def setup_django(url: str) -> None:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
-
-
-def exit_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C, so that the worker is stopped and the temporary directory removed."""
-
-    def handler(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, handler)
 
 
 # --- The JPEGs --------------------------------------------------------------------------

@@ -55,7 +55,9 @@ from typing import IO, Any
 from _support import (  # bench/ is the script's folder, first on sys.path
     database_url,
     ensure_database,
+    exit_on_sigterm,
     read_through,
+    reset_peak_rss,
     reset_tables,
 )
 
@@ -114,15 +116,6 @@ def setup_django(url: str) -> None:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
-
-
-def exit_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C, so that gunicorn is stopped and the temporary directory (GiBs) removed."""
-
-    def handler(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, handler)
 
 
 def create_case_and_investigator() -> tuple[str, str]:
@@ -212,15 +205,6 @@ def server_pids(master: int) -> dict[str, int]:
 def server_memory_mb(master: int, field: str) -> dict[str, float]:
     """VmHWM (peak) or VmRSS of the gunicorn master and of each of its workers, in MB."""
     return {name: status_kb(pid, field) / 1024 for name, pid in server_pids(master).items()}
-
-
-def reset_peak_rss(pid: int | str) -> bool:
-    """Reset a process's VmHWM (Linux >= 4.0), so that it gives the peak of what follows."""
-    try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
 
 
 # --- The client -------------------------------------------------------------------------
