@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -469,6 +472,49 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "apps.apitokens.permissions.TokenScope",
+    ],
+    # Errors as RFC 9457 problem details, translated (apps/common/api.py).
+    "EXCEPTION_HANDLER": "apps.common.api.problem_details_exception_handler",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+        "apps.common.api.FullTextSearchFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "apps.common.api.CursorPage",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Rate limits: per personal token, per signed-in user (browser session), per address for anonymous calls.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.apitokens.throttling.TokenRateThrottle",
+        "apps.apitokens.throttling.SessionUserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_RATE_PER_TOKEN", default="3000/hour"),
+        "user": env.str("API_RATE_PER_USER", default="3000/hour"),
+        "anon": env.str("API_RATE_ANONYMOUS", default="100/hour"),
+    },
+}
+
+# The OpenAPI schema (/api/schema/) and its interactive docs (/api/docs/), served offline from
+# drf-spectacular-sidecar; docs/openapi.yaml is the committed copy a test keeps in step with the code.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Custos API",
+    "DESCRIPTION": (
+        "Evidence documentation and chain of custody. Every answer is limited to the cases you are a member of "
+        "(and, with a personal token, to the token's cases). Errors are RFC 9457 problem details. "
+        "See docs/api.md for examples."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.common.schema.add_problem_responses",
     ],
 }
 

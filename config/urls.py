@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.accounts import views as accounts_views
 from apps.common import views as common_views
@@ -11,6 +12,9 @@ urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("evidence/", include("apps.evidence.urls")),
     path("api/v1/", include("config.api_urls")),
+    # The OpenAPI schema and its interactive docs (Swagger UI from drf-spectacular-sidecar: no CDN).
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("apps.intake.urls")),
     path("review/", include("apps.review.urls")),
     path("", include("apps.comments.urls")),
