@@ -20,6 +20,7 @@ from apps.custody.services import custody_record, system_actor
 from apps.evidence.models import EvidenceItem
 from tests.accounts.helpers import login_verified
 from tests.factories import EvidenceItemFactory, MembershipFactory, UserFactory
+from tests.problems import problem
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +89,9 @@ def test_the_events_endpoint_returns_every_event_with_the_fields_its_hash_covers
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response.json() == {
-        "item": str(item.pk),
-        "events": [
+        "next": None,
+        "previous": None,
+        "results": [
             {
                 "sequence": 1,
                 "action": "received",
@@ -173,7 +175,7 @@ def test_non_members_get_404_as_if_the_item_did_not_exist(
 
     response = client.get(url(item))
 
-    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+    assert (response.status_code, problem(response)["detail"]) == (404, "Not found.")
 
 
 @pytest.mark.parametrize("name", ["api:custody-events", "api:custody-verification"])
@@ -182,17 +184,22 @@ def test_an_unknown_item_gets_404(client: Client, member: User, name: str) -> No
 
     response = client.get(reverse(name, args=["00000000-0000-4000-8000-000000000000"]))
 
-    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+    assert problem(response) == {
+        "type": "https://custos.invalid/problems/not-found",
+        "title": "Not found.",
+        "status": 404,
+        "detail": "Not found.",
+    }
 
 
 @pytest.mark.parametrize("url", [_events_url, _verification_url])
 def test_anonymous_requests_are_refused(client: Client, item: EvidenceItem, url: Any) -> None:
     response = client.get(url(item))
 
-    assert (response.status_code, response["WWW-Authenticate"], response.json()) == (
+    assert (response.status_code, response["WWW-Authenticate"], problem(response)["detail"]) == (
         401,
         "Bearer",
-        {"detail": "Authentication credentials were not provided."},
+        "Authentication credentials were not provided.",
     )
 
 
@@ -220,4 +227,33 @@ def test_the_events_endpoint_query_count_does_not_grow_with_events(
     with django_assert_num_queries(5):
         response = client.get(_events_url(item))
 
-    assert len(response.json()["events"]) == events
+    assert len(response.json()["results"]) == events
+
+
+def test_the_chain_is_paged_in_sequence_order_and_a_page_can_hold_500_events(
+    client: Client, item: EvidenceItem, member: User
+) -> None:
+    for _ in range(5):
+        custody_record(item=item, action=CustodyAction.VIEWED, actor_user=member)
+    client.force_login(member)
+
+    first = client.get(_events_url(item), {"page_size": 2}).json()
+    second = client.get(first["next"]).json()
+    third = client.get(second["next"]).json()
+    whole = client.get(_events_url(item), {"page_size": 500}).json()
+
+    pages = [[event["sequence"] for event in page["results"]] for page in (first, second, third)]
+    assert pages == [[1, 2], [3, 4], [5]]
+    assert (first["previous"], third["next"]) == (None, None)
+    assert ([event["sequence"] for event in whole["results"]], whole["next"]) == ([1, 2, 3, 4, 5], None)
+
+
+def test_the_events_endpoint_returns_only_the_fields_asked_for(
+    client: Client, item: EvidenceItem, member: User
+) -> None:
+    event = custody_record(item=item, action=CustodyAction.VIEWED, actor_user=member)
+    client.force_login(member)
+
+    response = client.get(_events_url(item), {"fields": "sequence,event_hash,unknown"})
+
+    assert response.json()["results"] == [{"sequence": 1, "event_hash": event.event_hash}]
