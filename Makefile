@@ -8,13 +8,15 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run test lint format bench smoke clean
+.PHONY: help install run test lint format bench fuzz-api openapi smoke clean
 
 help:
 	@echo "make run    install, migrate, load the demo case, serve on http://127.0.0.1:$(PORT) with a worker"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check"
 	@echo "make bench  run the benchmarks under bench/"
+	@echo "make fuzz-api  Schemathesis against the live API and its OpenAPI schema (PostgreSQL)"
+	@echo "make openapi   write docs/openapi.yaml from the code (a test fails when they disagree)"
 
 # Reinstall only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -53,6 +55,15 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Schemathesis against a live server and the schema it serves (scripts/fuzz_api.py; CI runs it).
+fuzz-api: install
+	$(BIN)/python scripts/fuzz_api.py $(FUZZ_ARGS)
+
+# The committed schema: regenerate it after changing the API (tests/test_openapi_schema.py compares).
+openapi: export DEBUG := 1
+openapi: install
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 bench: install
 	@found=""; for script in bench/*.py; do \

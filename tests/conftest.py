@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from apps.accounts.enums import CaseRole
@@ -45,6 +46,12 @@ def case(db: None) -> Case:
 @pytest.fixture
 def investigator(case: Case) -> User:
     return MembershipFactory(case=case, role=CaseRole.INVESTIGATOR).user
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """API rate-limit counters live in the cache, keyed by user id; SQLite reuses ids after a rollback."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -235,6 +235,9 @@ MATRIX: dict[str, Entry] = {
     # Site
     "home": Entry("get", SIGNED_IN_PAGE),
     "healthz": Entry("get", EVERYONE),
+    # The API's schema and docs are public: they describe the shape of the API, no case data.
+    "api-schema": Entry("get", EVERYONE),
+    "api-docs": Entry("get", EVERYONE),
     "set_language": Entry("post", (302,) * 7, data=lambda _world: {"language": "uk", "next": "/"}),
     # Evidence pages and files
     "evidence:item_detail": Entry("get", MEMBER_PAGE, item),
