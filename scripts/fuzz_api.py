@@ -148,9 +148,13 @@ def main() -> int:
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
     subprocess.run([*manage, "seed_demo"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    output = subprocess.run(
-        [*manage, "shell", "-c", SETUP_SCRIPT], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.strip().splitlines()
+    output = (
+        subprocess.run(
+            [*manage, "shell", "-c", SETUP_SCRIPT], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+        )
+        .stdout.strip()
+        .splitlines()
+    )
     token, ids = output[-2], json.loads(output[-1])
     config = scratch / "schemathesis.toml"
     config.write_text(schemathesis_config(ids))
@@ -161,7 +165,7 @@ def main() -> int:
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=(report_dir / "server.log").open("wb"),  # noqa: SIM115 (lives as long as the server)
+        stderr=(report_dir / "server.log").open("wb"),  # the log lives as long as the server
         start_new_session=True,
     )
     try:
