@@ -494,6 +494,9 @@ REST_FRAMEWORK = {
         "user": env.str("API_RATE_PER_USER", default="3000/hour"),
         "anon": env.str("API_RATE_ANONYMOUS", default="100/hour"),
     },
+    # Anonymous limits count the client's address: the proxy's X-Forwarded-For entry behind one proxy,
+    # otherwise the connection's own address (a client-supplied X-Forwarded-For is never trusted).
+    "NUM_PROXIES": 1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0,
 }
 
 # The OpenAPI schema (/api/schema/) and its interactive docs (/api/docs/), served offline from
