@@ -1,5 +1,10 @@
 """API routes of cases (config/api_urls.py puts them under api/v1/ in the "api" namespace)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from apps.cases import api
+
+urlpatterns = [
+    path("cases/", api.CaseListView.as_view(), name="case-list"),
+    path("cases/<uuid:case_id>/", api.CaseDetailView.as_view(), name="case-detail"),
+]
