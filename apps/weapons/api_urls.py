@@ -1,5 +1,10 @@
 """API routes of weapons (config/api_urls.py puts them under api/v1/ in the "api" namespace)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from apps.weapons import api
+
+urlpatterns = [
+    path("weapons/", api.WeaponTypeListView.as_view(), name="weapon-list"),
+    path("weapons/<slug:slug>/", api.WeaponTypeDetailView.as_view(), name="weapon-detail"),
+]
