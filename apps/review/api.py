@@ -2,26 +2,26 @@
 
 Need-to-know: an item or incident the user may not see answers 404, exactly like one that does not exist; a
 member who may see it but may not review it gets 403, and so does a reviewer stopped by the four-eyes rule (with
-the rule's message). Invalid input answers 400 with field errors ("checklist.<key>" for a checklist question).
+the rule's message). Invalid input answers 400 with field errors (problem details; a checklist question's error
+points at ``/checklist/<key>``).
 """
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
-from rest_framework import status
-from rest_framework.exceptions import NotFound
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.request import Request
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from apps.common.schema import SPARSE_FIELDS
 from apps.evidence.models import EvidenceItem
 from apps.evidence.permissions import can_view_item
-from apps.incidents.models import Incident
+from apps.review.filters import ReviewQueueFilter
 from apps.review.permissions import (
     REVIEW_REFUSED,
     VERIFICATION_REFUSED,
@@ -38,12 +38,13 @@ from apps.review.selectors import (
 )
 from apps.review.serializers import (
     API_DECISIONS,
-    QueueFilterSerializer,
+    IncidentVerificationSerializer,
     QueueItemSerializer,
-    ReviewDecisionSerializer,
+    ReviewHistorySerializer,
     ReviewInputSerializer,
-    VerificationChangeSerializer,
+    ReviewResultSerializer,
     VerificationInputSerializer,
+    VerificationResultSerializer,
 )
 from apps.review.services import (
     FourEyesViolationError,
@@ -52,43 +53,76 @@ from apps.review.services import (
     incident_verification_set,
 )
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from rest_framework.request import Request
 
-class QueuePagination(PageNumberPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
+    from apps.incidents.models import Incident
+
+ITEM_ID = OpenApiParameter("item_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The evidence item's id.")
+INCIDENT_ID = OpenApiParameter(
+    "incident_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The incident's id."
+)
 
 
-def _visible_item(request: Request, item_id: UUID) -> EvidenceItem:
+def _visible_item(request: Request, item_id: Any) -> EvidenceItem:
     item = review_item_for_user(user=request.user, item_id=item_id)
     if item is None or not can_view_item(request.user, item):
         raise NotFound
     return item
 
 
-def _errors(error: ValidationError) -> dict[str, Any]:
-    return error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+def _incident(request: Request, incident_id: Any) -> Incident:
+    incident = incident_for_user(user=request.user, incident_id=incident_id)
+    if incident is None or not can_view_incident(request.user, incident):
+        raise NotFound
+    return incident
 
 
-class ReviewQueueView(APIView):
-    """GET: items waiting for review in the user's review cases; ?status, case, kind, age, sensitivity, page."""
+def _field_errors(error: DjangoValidationError) -> serializers.ValidationError:
+    """A service's ValidationError as the API's: "checklist.<key>" becomes the nested field checklist/<key>."""
+    if not hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.messages)
+    detail: dict[str, Any] = {}
+    for field, messages in error.message_dict.items():
+        if field.startswith("checklist."):
+            detail.setdefault("checklist", {})[field.removeprefix("checklist.")] = messages
+        else:
+            detail[field] = messages
+    return serializers.ValidationError(detail)
 
-    def get(self, request: Request) -> Response:
-        filters = QueueFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        paginator = QueuePagination()
-        page = paginator.paginate_queryset(review_queue(user=request.user, filters=filters.filters()), request, self)
-        return paginator.get_paginated_response(QueueItemSerializer(page, many=True).data)
+
+@extend_schema(parameters=[SPARSE_FIELDS])
+class ReviewQueueView(generics.ListAPIView):  # type: ignore[type-arg]
+    """Items waiting for review in the cases where you review (reviewer or lead), oldest first.
+
+    The filters are the queue page's. An item you uploaded, collected or last edited is listed with
+    ``four_eyes_blocked`` true: someone else must review it.
+    """
+
+    serializer_class = QueueItemSerializer
+    filterset_class = ReviewQueueFilter
+    ordering = ("created_at", "id")
+    ordering_fields = ("created_at",)
+
+    def get_queryset(self) -> QuerySet[EvidenceItem]:
+        return review_queue(user=self.request.user)
 
 
-class EvidenceReviewView(APIView):
-    """POST {decision: start|approve|reject|needs_info, reason, question, checklist: {key: {answer, note}}}."""
+@extend_schema(parameters=[ITEM_ID])
+class EvidenceReviewView(generics.GenericAPIView):  # type: ignore[type-arg]
+    """Take a review step on the item: start, approve, reject or ask the investigator (needs_info)."""
 
-    def post(self, request: Request, item_id: UUID) -> Response:
+    serializer_class = ReviewInputSerializer
+    pagination_class = None
+    parser_classes = [JSONParser]  # the checklist is nested: no form encoding expresses it
+
+    @extend_schema(request=ReviewInputSerializer, responses={200: ReviewResultSerializer})
+    def post(self, request: Request, item_id: Any) -> Response:
         item = _visible_item(request, item_id)
         if not can_review_item(request.user, item):
-            raise ApiPermissionDenied(str(REVIEW_REFUSED))
-        given = ReviewInputSerializer(data=request.data)
+            raise PermissionDenied(str(REVIEW_REFUSED))
+        given = self.get_serializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
             recorded = evidence_review_decide(
@@ -99,60 +133,45 @@ class EvidenceReviewView(APIView):
                 question=given.validated_data["question"],
                 checklist=given.validated_data["checklist"],
             )
-        except FourEyesViolationError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
-        except ReviewNotAllowedError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
-        except ValidationError as error:
-            return Response(_errors(error), status=status.HTTP_400_BAD_REQUEST)
-        return Response(
-            {
-                "id": str(item.pk),
-                "review_status": item.review_status,
-                "decision": ReviewDecisionSerializer(recorded).data,
-            }
-        )
+        except (FourEyesViolationError, ReviewNotAllowedError) as error:
+            raise PermissionDenied(str(error)) from error
+        except DjangoValidationError as error:
+            raise _field_errors(error) from error
+        result = {"id": item.pk, "review_status": item.review_status, "decision": recorded}
+        return Response(ReviewResultSerializer(result).data)
 
 
-class EvidenceReviewHistoryView(APIView):
-    """GET: the item's review decisions, oldest first (anyone who may see the item)."""
+@extend_schema(parameters=[ITEM_ID])
+class EvidenceReviewHistoryView(generics.GenericAPIView):  # type: ignore[type-arg]
+    """The item's review status and its review steps, oldest first (anyone who may see the item)."""
 
-    def get(self, request: Request, item_id: UUID) -> Response:
+    serializer_class = ReviewHistorySerializer
+    pagination_class = None
+
+    def get(self, request: Request, item_id: Any) -> Response:
         item = _visible_item(request, item_id)
-        return Response(
-            {
-                "id": str(item.pk),
-                "review_status": item.review_status,
-                "decisions": ReviewDecisionSerializer(review_history(item=item), many=True).data,
-            }
-        )
+        history = {"id": item.pk, "review_status": item.review_status, "decisions": review_history(item=item)}
+        return Response(self.get_serializer(history).data)
 
 
-def _incident(request: Request, incident_id: UUID) -> Incident:
-    incident = incident_for_user(user=request.user, incident_id=incident_id)
-    if incident is None or not can_view_incident(request.user, incident):
-        raise NotFound
-    return incident
+@extend_schema(parameters=[INCIDENT_ID])
+class IncidentVerificationView(generics.GenericAPIView):  # type: ignore[type-arg]
+    """An incident's verification status: read it with its history (members), change it (reviewers and leads)."""
 
+    serializer_class = IncidentVerificationSerializer
+    pagination_class = None
 
-class IncidentVerificationView(APIView):
-    """GET: the status and its history (members); POST {status, reason}: change it (reviewers and leads)."""
-
-    def get(self, request: Request, incident_id: UUID) -> Response:
+    def get(self, request: Request, incident_id: Any) -> Response:
         incident = _incident(request, incident_id)
         history = incident_verification_history(incident=incident)
-        return Response(
-            {
-                "id": str(incident.pk),
-                "verification_status": incident.verification_status,
-                "history": VerificationChangeSerializer(history, many=True).data,
-            }
-        )
+        status = {"id": incident.pk, "verification_status": incident.verification_status, "history": history}
+        return Response(self.get_serializer(status).data)
 
-    def post(self, request: Request, incident_id: UUID) -> Response:
+    @extend_schema(request=VerificationInputSerializer, responses={200: VerificationResultSerializer})
+    def post(self, request: Request, incident_id: Any) -> Response:
         incident = _incident(request, incident_id)
         if not can_set_verification_status(request.user, incident):
-            raise ApiPermissionDenied(str(VERIFICATION_REFUSED))
+            raise PermissionDenied(str(VERIFICATION_REFUSED))
         given = VerificationInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
@@ -162,12 +181,9 @@ class IncidentVerificationView(APIView):
                 status=given.validated_data["status"],
                 reason=given.validated_data["reason"],
             )
-        except ValidationError as error:
-            return Response(_errors(error), status=status.HTTP_400_BAD_REQUEST)
-        return Response(
-            {
-                "id": str(incident.pk),
-                "verification_status": incident.verification_status,
-                "change": VerificationChangeSerializer(change).data,
-            }
-        )
+        except ReviewNotAllowedError as error:
+            raise PermissionDenied(str(error)) from error
+        except DjangoValidationError as error:
+            raise _field_errors(error) from error
+        result = {"id": incident.pk, "verification_status": incident.verification_status, "change": change}
+        return Response(VerificationResultSerializer(result).data)
