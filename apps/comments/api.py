@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
-from rest_framework import status
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from apps.comments.models import Comment, Notification
 from apps.comments.permissions import can_comment, can_read_comments
 from apps.comments.selectors import (
     comments_for_target,
@@ -25,47 +28,45 @@ from apps.comments.selectors import (
 )
 from apps.comments.serializers import CommentInputSerializer, CommentSerializer, NotificationSerializer
 from apps.comments.services import comment_post, notification_mark_read, site_url
+from apps.common.schema import SPARSE_FIELDS
 from apps.evidence.models import EvidenceItem
 from apps.evidence.selectors import evidence_item_for_user
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
+    from django.db.models import QuerySet
     from rest_framework.request import Request
 
     from apps.accounts.models import User
     from apps.comments.permissions import CommentTarget
 
-
-class CommentPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+COMMENT_REFUSED = _("Observers can read comments but not post them.")
 
 
-class NotificationPagination(PageNumberPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-
-class _ThreadView(APIView):
+class _ThreadView(generics.ListAPIView):  # type: ignore[type-arg]
     """GET the thread (oldest first, paginated); POST a comment (``body``)."""
 
-    def target(self, request: Request, target_id: UUID) -> CommentTarget:
+    serializer_class = CommentSerializer
+    ordering = ("created_at", "id")
+    ordering_fields = ("created_at",)
+
+    def target(self, request: Request, target_id: Any) -> CommentTarget:
         raise NotImplementedError
 
-    def get(self, request: Request, target_id: UUID) -> Response:
-        target = self.target(request, target_id)
-        paginator = CommentPagination()
-        comments = comments_for_target(target=target).prefetch_related("mentions")
-        page = paginator.paginate_queryset(comments, request, view=self)
-        return paginator.get_paginated_response(CommentSerializer(page, many=True).data)
+    def get_queryset(self) -> QuerySet[Comment]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user, no target
+            return Comment.objects.none()
+        target = self.target(self.request, self.kwargs["target_id"])
+        return comments_for_target(target=target).prefetch_related("mentions")
 
-    def post(self, request: Request, target_id: UUID) -> Response:
+    @extend_schema(parameters=[SPARSE_FIELDS])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=CommentInputSerializer, responses={201: CommentSerializer})
+    def post(self, request: Request, target_id: Any) -> Response:
         target = self.target(request, target_id)
         if not can_comment(request.user, target):
-            raise PermissionDenied
+            raise PermissionDenied(COMMENT_REFUSED)
         data = CommentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         author: User = request.user  # type: ignore[assignment]
@@ -78,47 +79,84 @@ class _ThreadView(APIView):
                 incident=incident,
                 site_url=site_url(request._request),
             )
-        except ValidationError as error:
-            return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("target_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The evidence item's id.")
+    ]
+)
 class ItemCommentsView(_ThreadView):
-    def target(self, request: Request, target_id: UUID) -> CommentTarget:
+    """The comment thread of an evidence item: read it (members), post to it (members but observers)."""
+
+    def target(self, request: Request, target_id: Any) -> CommentTarget:
         item = evidence_item_for_user(user=request.user, item_id=target_id)
         if item is None or not can_read_comments(request.user, item):
             raise NotFound
         return item
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("target_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The incident's id.")
+    ]
+)
 class IncidentCommentsView(_ThreadView):
-    def target(self, request: Request, target_id: UUID) -> CommentTarget:
+    """The comment thread of an incident: read it (members), post to it (members but observers)."""
+
+    def target(self, request: Request, target_id: Any) -> CommentTarget:
         incident = incident_for_user(user=request.user, incident_id=target_id)
         if incident is None or not can_read_comments(request.user, incident):
             raise NotFound
         return incident
 
 
-class NotificationsView(APIView):
-    """GET the user's notifications, newest first, paginated; ``?unread=1`` for the unread ones only."""
+class NotificationFilter(django_filters.FilterSet):
+    unread = django_filters.BooleanFilter(
+        field_name="read_at",
+        lookup_expr="isnull",
+        help_text=_("true: only the unread notifications; false: only those already read."),
+    )
 
-    def get(self, request: Request) -> Response:
-        unread_only = request.query_params.get("unread", "") in {"1", "true", "yes"}
-        paginator = NotificationPagination()
-        page = paginator.paginate_queryset(
-            notifications_for_user(user=request.user, unread_only=unread_only), request, view=self
+    class Meta:
+        model = Notification
+        fields = ("unread",)
+
+
+@extend_schema(parameters=[SPARSE_FIELDS])
+class NotificationsView(generics.ListAPIView):  # type: ignore[type-arg]
+    """Your notifications, newest first; ``?unread=true`` for the unread ones only."""
+
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering = ("-created_at", "-id")
+    ordering_fields = ("created_at",)
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        return notifications_for_user(user=self.request.user)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "notification_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The notification's id."
         )
-        return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
+    ]
+)
+class NotificationReadView(generics.GenericAPIView):  # type: ignore[type-arg]
+    """Mark one of your notifications read (marking it again changes nothing). Another user's answers 404."""
 
+    serializer_class = NotificationSerializer
+    pagination_class = None
 
-class NotificationReadView(APIView):
-    """POST: mark one of the user's notifications read. Another user's answers 404."""
-
-    def post(self, request: Request, notification_id: UUID) -> Response:
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    def post(self, request: Request, notification_id: Any) -> Response:
         notification = notification_for_user(user=request.user, notification_id=notification_id)
         if notification is None:
             raise NotFound
         user: User = request.user  # type: ignore[assignment]
         notification = notification_mark_read(user=user, notification=notification)
-        data: dict[str, Any] = NotificationSerializer(notification).data
-        return Response(data)
+        return Response(self.get_serializer(notification).data)

@@ -12,11 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.apitokens.enums import TokenAccess
+from apps.apitokens.services import apitoken_create
+from apps.cases.models import Case
 from apps.comments.models import Comment, Notification
 from apps.comments.services import comment_post
 from apps.evidence.models import EvidenceItem
 from apps.incidents.models import Incident
 from tests.comments.conftest import sign_in
+from tests.problems import field_errors, problem
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +105,7 @@ def test_bad_input_answers_400_with_field_errors(
 
     response = client.post(item_comments_url(item), data, content_type="application/json")
 
-    assert (response.status_code, response.json()) == (400, errors)
+    assert (response.status_code, field_errors(response)) == (400, errors)
     assert Comment.objects.count() == 0
 
 
@@ -110,7 +114,7 @@ def test_malformed_json_answers_400(client: Client, alice: User, item: EvidenceI
 
     response = client.post(item_comments_url(item), "{not json", content_type="application/json")
 
-    assert response.status_code == 400
+    assert (response.status_code, problem(response)["type"]) == (400, "https://custos.invalid/problems/parse-error")
 
 
 def test_observers_may_read_but_not_post(
@@ -120,7 +124,8 @@ def test_observers_may_read_but_not_post(
     sign_in(client, oscar)
 
     assert client.get(item_comments_url(item)).status_code == 200
-    assert client.post(item_comments_url(item), {"body": "x"}, content_type="application/json").status_code == 403
+    refused = client.post(item_comments_url(item), {"body": "x"}, content_type="application/json")
+    assert (refused.status_code, problem(refused)["detail"]) == (403, "Observers can read comments but not post them.")
     assert (
         client.post(incident_comments_url(incident), {"body": "x"}, content_type="application/json").status_code == 403
     )
@@ -167,10 +172,11 @@ def test_the_thread_is_oldest_first_and_paginated(client: Client, alice: User, i
     sign_in(client, alice)
 
     body = client.get(item_comments_url(item), {"page_size": 1}).json()
+    following = client.get(body["next"]).json()
 
-    assert (body["count"], [row["id"] for row in body["results"]]) == (2, [str(first.pk)])
-    assert body["next"] == f"http://testserver{item_comments_url(item)}?page=2&page_size=1"
-    assert client.get(item_comments_url(item), {"page": 2, "page_size": 1}).json()["results"][0]["id"] == str(second.pk)
+    assert ([row["id"] for row in body["results"]], body["previous"]) == ([str(first.pk)], None)
+    assert body["next"].startswith(f"http://testserver{item_comments_url(item)}?cursor=")
+    assert ([row["id"] for row in following["results"]], following["next"]) == ([str(second.pk)], None)
 
 
 def test_the_thread_endpoint_takes_the_same_queries_for_1_and_3_rows(
@@ -187,8 +193,8 @@ def test_the_thread_endpoint_takes_the_same_queries_for_1_and_3_rows(
 
     assert len(response.json()["results"]) == 3
     assert [row["mentions"] for row in response.json()["results"]] == [["olena"], ["alice"], ["olena"]]
-    # Ours: the item, the count, the page with authors, their mentions (the rest is sign-in and roles).
-    assert own_queries(one_row) == own_queries(three_rows) == 4
+    # Ours: the item, the page with authors, their mentions (the rest is sign-in and roles).
+    assert own_queries(one_row) == own_queries(three_rows) == 3
 
 
 def test_the_notifications_endpoint_takes_the_same_queries_for_1_and_3_rows(
@@ -203,9 +209,9 @@ def test_the_notifications_endpoint_takes_the_same_queries_for_1_and_3_rows(
     with django_assert_num_queries(len(one_row)) as three_rows:
         response = client.get(reverse("api:notifications"))
 
-    assert response.json()["count"] == 3
-    # Ours: the count and the page with actors and comments.
-    assert own_queries(one_row) == own_queries(three_rows) == 2
+    assert len(response.json()["results"]) == 3
+    # Ours: the page with actors and comments.
+    assert own_queries(one_row) == own_queries(three_rows) == 1
 
 
 def test_notifications_newest_first_and_unread_filter(
@@ -217,10 +223,12 @@ def test_notifications_newest_first_and_unread_filter(
     sign_in(client, olena)
 
     everything = client.get(reverse("api:notifications")).json()
-    unread = client.get(reverse("api:notifications"), {"unread": "1"}).json()
+    unread = client.get(reverse("api:notifications"), {"unread": "true"}).json()
+    read = client.get(reverse("api:notifications"), {"unread": "false"}).json()
 
     assert [row["comment"] for row in everything["results"]] == [str(newer.pk), str(older.pk)]
     assert [(row["comment"], row["unread"]) for row in unread["results"]] == [(str(older.pk), True)]
+    assert [(row["comment"], row["unread"]) for row in read["results"]] == [(str(newer.pk), False)]
     row = unread["results"][0]
     notification = Notification.objects.get(comment=older)
     assert row == {
@@ -256,5 +264,65 @@ def test_another_users_notification_answers_404_in_the_api(
     sign_in(client, alice)
 
     assert client.post(read_url(notification)).status_code == 404
-    assert client.get(reverse("api:notifications")).json()["count"] == 0
+    assert client.get(reverse("api:notifications")).json()["results"] == []
     assert Notification.objects.get().read_at is None
+
+
+def test_posting_through_a_write_token_and_not_through_a_read_token(
+    client: Client, alice: User, case: Case, item: EvidenceItem
+) -> None:
+    _read, read_secret = apitoken_create(owner=alice, name="reader", cases=[case], access=TokenAccess.READ)
+    _write, write_secret = apitoken_create(owner=alice, name="writer", cases=[case], access=TokenAccess.WRITE)
+
+    refused = client.post(
+        item_comments_url(item),
+        {"body": "from a script"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {read_secret}"},
+    )
+    posted = client.post(
+        item_comments_url(item),
+        {"body": "from a script"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {write_secret}"},
+    )
+    listed = client.get(item_comments_url(item), headers={"Authorization": f"Bearer {read_secret}"})
+
+    assert (refused.status_code, posted.status_code, listed.status_code) == (403, 201, 200)
+    assert [row["body"] for row in listed.json()["results"]] == ["from a script"]
+
+
+def test_the_thread_returns_only_the_fields_asked_for(client: Client, alice: User, item: EvidenceItem) -> None:
+    comment = comment_post(author=alice, item=item, body="first")
+    sign_in(client, alice)
+
+    response = client.get(item_comments_url(item), {"fields": "body"})
+
+    assert response.json()["results"] == [{"id": str(comment.pk), "body": "first"}]
+
+
+def test_an_invalid_unread_filter_is_ignored_like_an_absent_one(
+    client: Client, alice: User, olena: User, item: EvidenceItem
+) -> None:
+    comment_post(author=alice, item=item, body="@olena")
+    sign_in(client, olena)
+
+    response = client.get(reverse("api:notifications"), {"unread": "perhaps"})
+
+    assert (response.status_code, len(response.json()["results"])) == (200, 1)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_the_unread_notifications_take_the_same_queries_for_1_and_3_rows(
+    client: Client, alice: User, olena: User, item: EvidenceItem, rows: int
+) -> None:
+    for number in range(rows):
+        comment_post(author=alice, item=item, body=f"@olena {number}")
+    sign_in(client, olena)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("api:notifications"), {"unread": "true"})
+
+    assert len(response.json()["results"]) == rows
+    # Ours: the page with actors and comments (the rest is sign-in and roles).
+    assert own_queries(captured.captured_queries) == 1
