@@ -50,6 +50,10 @@ class MemberCaseField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-
         "incorrect_type": gettext_lazy("Give a case id (a UUID)."),
     }
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("pk_field", serializers.UUIDField())  # a malformed id is "not a valid UUID"
+        super().__init__(**kwargs)
+
     def get_queryset(self) -> Any:
         request = self.context.get("request") if hasattr(self, "parent") else None
         if request is None:

@@ -1,0 +1,107 @@
+"""Filters of incident lists: the API's query parameters, and the same FilterSet for the pages' lists.
+
+Filters that look through relations (types, weapons, evidence) narrow by a
+subquery on the incident's id, so an incident matching several ways still
+appears once and no DISTINCT is needed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import django_filters  # type: ignore[import-untyped]
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from apps.evidence.enums import ReviewStatus
+from apps.evidence.models import IncidentLink
+from apps.evidence.permissions import visible_items
+from apps.incidents.enums import CasualtyScope, VerificationStatus
+from apps.incidents.models import Allegation, CasualtyFigure, Incident, IncidentType
+from apps.weapons.models import WeaponType
+from apps.weapons.selectors import weapon_type_with_descendants
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+
+class IncidentFilter(django_filters.FilterSet):
+    case = django_filters.UUIDFilter(field_name="case_id", help_text=_("Only incidents of this case (its id)."))
+    start_after = django_filters.DateFilter(
+        field_name="start_at",
+        lookup_expr="date__gte",
+        help_text=_("Only incidents that started on or after this date (YYYY-MM-DD)."),
+    )
+    start_before = django_filters.DateFilter(
+        field_name="start_at",
+        lookup_expr="date__lte",
+        help_text=_("Only incidents that started on or before this date (YYYY-MM-DD)."),
+    )
+    admin1 = django_filters.CharFilter(lookup_expr="iexact", help_text=_("Oblast (admin 1), exactly."))
+    admin2 = django_filters.CharFilter(lookup_expr="iexact", help_text=_("Raion (admin 2), exactly."))
+    incident_type = django_filters.ModelMultipleChoiceFilter(
+        queryset=IncidentType.objects.all(),
+        to_field_name="code",
+        method="filter_incident_type",
+        help_text=_("An incident type's code; repeat the parameter for any of several types."),
+    )
+    weapon = django_filters.ModelChoiceFilter(
+        queryset=WeaponType.objects.all(),
+        to_field_name="slug",
+        method="filter_weapon",
+        help_text=_(
+            "A weapon type's slug: incidents with an allegation naming this type or any type below it "
+            "in the taxonomy (a family includes its systems and munitions)."
+        ),
+    )
+    verification_status = django_filters.ChoiceFilter(
+        choices=VerificationStatus.choices, help_text=_("Only incidents with this verification status.")
+    )
+    has_approved_evidence = django_filters.BooleanFilter(
+        method="filter_has_approved_evidence",
+        help_text=_("true: incidents with at least one approved evidence item linked; false: those without."),
+    )
+
+    class Meta:
+        model = Incident
+        fields = ("case", "verification_status")
+
+    def filter_incident_type(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
+        if not value:  # not given: the form field answers an empty queryset rather than nothing
+            return queryset
+        links = Incident.incident_types.through.objects.filter(incidenttype__in=value)
+        return queryset.filter(pk__in=links.values("incident_id"))
+
+    def filter_weapon(self, queryset: QuerySet[Incident], name: str, value: WeaponType | None) -> QuerySet[Incident]:
+        if value is None:
+            return queryset
+        alleging = Allegation.objects.filter(
+            incident__isnull=False, weapon_claims__weapon_type__in=weapon_type_with_descendants(weapon_type=value)
+        )
+        return queryset.filter(pk__in=alleging.values("incident_id"))
+
+    def filter_has_approved_evidence(
+        self,
+        queryset: QuerySet[Incident],
+        name: str,
+        value: bool,  # noqa: FBT001 (django-filter passes it positionally)
+    ) -> QuerySet[Incident]:
+        # Only items the user may see count: the filter must not reveal a restricted item's review status.
+        user: User | AnonymousUser = getattr(self.request, "user", None) or AnonymousUser()
+        approved = IncidentLink.objects.filter(
+            item__in=visible_items(user).filter(review_status=ReviewStatus.APPROVED)
+        ).values("incident_id")
+        return queryset.filter(pk__in=approved) if value else queryset.exclude(pk__in=approved)
+
+
+class CasualtyFigureFilter(django_filters.FilterSet):
+    incident = django_filters.UUIDFilter(field_name="incident_id", help_text=_("Only figures of this incident."))
+    reporter = django_filters.CharFilter(
+        lookup_expr="iexact", help_text=_("Only this reporter's figures (e.g. OHCHR), exactly.")
+    )
+    scope = django_filters.ChoiceFilter(choices=CasualtyScope.choices, help_text=_("Only figures of this scope."))
+
+    class Meta:
+        model = CasualtyFigure
+        fields = ("incident", "reporter", "scope")

@@ -1,0 +1,79 @@
+"""Reads of incidents, allegations and casualty figures, always starting from what the user may see."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from apps.accounts.permissions import member_case_ids
+from apps.evidence.models import IncidentLink
+from apps.evidence.permissions import visible_items
+from apps.incidents.models import Allegation, CasualtyFigure, Incident, TaggedIncident
+from apps.incidents.permissions import visible_incidents
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from apps.accounts.models import User
+
+
+def _count_per_incident(rows: QuerySet[Any]) -> Coalesce:
+    """How many of these rows point at the outer incident (a correlated subquery: one query for a whole list)."""
+    counted = rows.filter(incident_id=OuterRef("pk")).order_by().values("incident_id").annotate(total=Count("pk"))
+    return Coalesce(Subquery(counted.values("total")), 0)
+
+
+def incident_list(*, user: User | AnonymousUser) -> QuerySet[Incident]:
+    """The incidents of the user's cases, with what a list shows of each loaded in a fixed number of queries.
+
+    ``evidence_count`` counts only the linked items the user may see (an
+    observer's count leaves out identity-restricted items, as their lists do).
+    """
+    return (
+        visible_incidents(user)
+        .select_related("created_by")
+        # Tags through their links: taggit's own prefetch of "tags" matches nothing for UUID ids on SQLite.
+        .prefetch_related(
+            "incident_types", Prefetch("tag_links", queryset=TaggedIncident.objects.select_related("tag"))
+        )
+        .annotate(
+            allegation_count=_count_per_incident(Allegation.objects.all()),
+            evidence_count=_count_per_incident(IncidentLink.objects.filter(item__in=visible_items(user))),
+        )
+    )
+
+
+def incident_for_user(*, user: User | AnonymousUser, incident_id: UUID) -> Incident | None:
+    """The incident if it is in one of the user's cases (with its case), else None: the caller answers 404."""
+    return visible_incidents(user).filter(pk=incident_id).select_related("case").first()
+
+
+def visible_allegations(user: User | AnonymousUser) -> QuerySet[Allegation]:
+    """Allegations of the user's cases (every member reads them)."""
+    return Allegation.objects.filter(case_id__in=member_case_ids(user))
+
+
+def allegation_list(*, user: User | AnonymousUser) -> QuerySet[Allegation]:
+    """The allegations the user may see, with their weapon claims (and each claim's weapon type) prefetched."""
+    return visible_allegations(user).prefetch_related("weapon_claims__weapon_type")
+
+
+def allegation_for_user(*, user: User | AnonymousUser, allegation_id: UUID) -> Allegation | None:
+    return allegation_list(user=user).filter(pk=allegation_id).select_related("case").first()
+
+
+def casualty_figure_list(*, user: User | AnonymousUser) -> QuerySet[CasualtyFigure]:
+    """Casualty figures of the user's cases, with the ids of the figures that correct each one."""
+    return (
+        CasualtyFigure.objects.filter(case_id__in=member_case_ids(user))
+        .select_related("recorded_by")
+        .prefetch_related(Prefetch("superseded_by", queryset=CasualtyFigure.objects.only("id", "supersedes_id")))
+    )
+
+
+def casualty_figure_for_user(*, user: User | AnonymousUser, figure_id: int) -> CasualtyFigure | None:
+    return casualty_figure_list(user=user).filter(pk=figure_id).first()
