@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.custody.context_processors.integrity_alerts",
+                "apps.common.context_processors.map_settings",
             ],
         },
     },
@@ -246,13 +247,32 @@ AXES_DISABLE_ACCESS_LOG = True
 # Second factor (django-otp): the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Custos")
 
-# Scripts, styles and images only from this site: no inline code, no CDN.
+# --- Maps ----------------------------------------------------------------------------------
+# Custos needs no external service: with no tile URL (the default) maps show points, boundaries and
+# coordinates on a plain grid. Point MAP_TILE_URL at a tile server the organisation runs or trusts,
+# e.g. "https://tiles.example.org/{z}/{x}/{y}.png"; the CSP's img-src then allows that origin ("{s}."
+# subdomains become a wildcard). MAP_BOUNDARIES_URL may name a GeoJSON file of administrative boundaries.
+MAP_TILE_URL: str = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION: str = env.str("MAP_TILE_ATTRIBUTION", default="")
+MAP_BOUNDARIES_URL: str = env.str("MAP_BOUNDARIES_URL", default="")
+
+
+def _tile_origin(url: str) -> list[str]:
+    if not url.startswith(("https://", "http://")):
+        return []
+    scheme, rest = url.split("://", 1)
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    return [f"{scheme}://{host}"]
+
+
+# Scripts, styles and images only from this site (and the map tile server, if one is set): no inline
+# code, no CDN.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", "blob:"],
+        "img-src": [SELF, "data:", "blob:", *_tile_origin(MAP_TILE_URL)],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],
