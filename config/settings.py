@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "apps.comments",
     "apps.exports",
     "apps.apitokens",
+    "apps.dashboards",
     "apps.demo",
 ]
 

@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("apps.comments.urls")),
     path("accounts/tokens/", include("apps.apitokens.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("", include("apps.dashboards.urls")),
+    path("", include("apps.incidents.urls")),
     path("cases/", include("apps.cases.urls")),
     path("", include("apps.exports.urls")),
     path("accounts/login/", accounts_views.sign_in, name="login"),

@@ -1,0 +1,7 @@
+"""Case dashboards."""
+
+from django.urls import URLPattern
+
+app_name = "dashboards"
+
+urlpatterns: list[URLPattern] = []
