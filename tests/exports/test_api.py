@@ -12,12 +12,15 @@ from django.urls import reverse
 
 from apps.accounts.enums import CaseRole
 from apps.accounts.models import User
+from apps.apitokens.enums import TokenAccess
+from apps.apitokens.services import apitoken_create
 from apps.cases.models import Case
 from apps.exports.enums import ExportStatus
 from apps.exports.models import ExportBundle
 from tests.accounts.helpers import login_verified
 from tests.exports.test_views import client_for, make_bundle, zip_bytes
 from tests.factories import CaseFactory, IncidentFactory, MembershipFactory
+from tests.problems import field_errors, problem
 
 pytestmark = pytest.mark.django_db
 
@@ -64,13 +67,15 @@ def test_the_register_is_for_leads_of_the_case(case: Case, lead: User, role: str
     assert response.status_code == expected
 
 
-@pytest.mark.parametrize(("role", "expected"), [("lead", 201), *ROLE_STATUSES])
+@pytest.mark.parametrize(("role", "expected"), [("lead", 202), *ROLE_STATUSES])
 def test_only_leads_start_exports(case: Case, lead: User, role: str, expected: int) -> None:
     response = client_for(case, role).post(
         reverse("api:case-exports", kwargs={"case_id": case.pk}), request_body(), content_type=JSON
     )
 
-    assert (response.status_code, ExportBundle.objects.count()) == (expected, 1 if expected == 201 else 0)
+    assert (response.status_code, ExportBundle.objects.count()) == (expected, 1 if expected == 202 else 0)
+    if expected == 403:
+        assert problem(response)["detail"] == "Only leads of the case can export it and see its bundles."
 
 
 @pytest.mark.parametrize("route", ["api:export-detail", "api:export-download"])
@@ -113,6 +118,10 @@ def test_a_lead_starts_an_export_of_chosen_incidents(case: Case, lead: User, lea
 
     bundle = ExportBundle.objects.get()
     data = response.json()
+    assert (response.status_code, response["Location"]) == (
+        202,
+        reverse("api:export-detail", kwargs={"bundle_id": bundle.pk}),
+    )
     assert (
         data["id"],
         data["status"],
@@ -135,7 +144,7 @@ def test_starting_an_export_with_bad_input_gives_field_errors(case: Case, lead_c
         content_type=JSON,
     )
 
-    assert (response.status_code, response.json(), ExportBundle.objects.count()) == (
+    assert (response.status_code, field_errors(response), ExportBundle.objects.count()) == (
         400,
         {
             "recipient_type": ['"nobody" is not a valid choice.'],
@@ -192,10 +201,12 @@ def test_an_unfinished_bundle_is_not_downloadable(case: Case, lead: User, lead_c
 
     response = lead_client.get(reverse("api:export-download", kwargs={"bundle_id": bundle.pk}))
 
-    assert (response.status_code, response.json()) == (
-        409,
-        {"detail": "Only a finished bundle can be downloaded.", "status": "pending"},
-    )
+    assert problem(response) == {
+        "type": "https://custos.invalid/problems/bundle-not-ready",
+        "title": "The request conflicts with the current state.",
+        "status": 409,
+        "detail": "Only a finished bundle can be downloaded.",
+    }
 
 
 # --- The list ---------------------------------------------------------------------------------------
@@ -233,3 +244,78 @@ def test_the_list_runs_as_many_queries_for_three_bundles_as_for_one(
     three = _list_queries(lead_client, case)
 
     assert three == one
+
+
+def test_the_register_filters_by_status_and_pages_with_cursors(case: Case, lead: User, lead_client: Client) -> None:
+    done = [make_bundle(case, lead) for _ in range(3)]
+    make_bundle(case, lead, status=ExportStatus.FAILED, error="Fixity check failed")
+    url = reverse("api:case-exports", kwargs={"case_id": case.pk})
+
+    first = lead_client.get(url, {"status": "done", "page_size": 2, "fields": "status"}).json()
+    second = lead_client.get(first["next"]).json()
+    invalid = lead_client.get(url, {"status": "lost"})
+
+    assert first["results"] + second["results"] == [
+        {"id": str(bundle.pk), "status": "done"} for bundle in reversed(done)
+    ]
+    assert (first["previous"], second["next"]) == (None, None)
+    assert (invalid.status_code, field_errors(invalid)) == (
+        400,
+        {"status": ["Select a valid choice. lost is not one of the available choices."]},
+    )
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_the_filtered_register_runs_as_many_queries_for_three_bundles_as_for_one(
+    case: Case, lead: User, lead_client: Client, django_assert_num_queries: Any, rows: int
+) -> None:
+    incident = IncidentFactory(case=case)
+    for _ in range(rows):
+        make_bundle(case, lead).incidents.set([incident])
+
+    # session, user, second-factor device, roles, the case with the membership, the page, its incidents
+    with django_assert_num_queries(7):
+        response = lead_client.get(reverse("api:case-exports", kwargs={"case_id": case.pk}), {"status": "done"})
+
+    assert len(response.json()["results"]) == rows
+
+
+def test_the_zip_can_be_asked_for_by_its_media_type(case: Case, lead: User, lead_client: Client) -> None:
+    done = make_bundle(case, lead)
+    pending = make_bundle(case, lead, status=ExportStatus.PENDING)
+
+    response = lead_client.get(
+        reverse("api:export-download", kwargs={"bundle_id": done.pk}), headers={"Accept": "application/zip"}
+    )
+    not_ready = lead_client.get(
+        reverse("api:export-download", kwargs={"bundle_id": pending.pk}), headers={"Accept": "application/zip"}
+    )
+
+    assert (response.status_code, response["Content-Type"], b"".join(response.streaming_content)) == (
+        200,
+        "application/zip",
+        zip_bytes(),
+    )
+    assert (not_ready.status_code, problem(not_ready)["detail"]) == (409, "Only a finished bundle can be downloaded.")
+
+
+def test_a_read_only_token_reads_the_register_but_cannot_start_an_export(case: Case, lead: User) -> None:
+    make_bundle(case, lead)
+    _token, secret = apitoken_create(owner=lead, name="reader", cases=[case], access=TokenAccess.READ)
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    url = reverse("api:case-exports", kwargs={"case_id": case.pk})
+
+    listed = client.get(url)
+    refused = client.post(url, request_body(), content_type=JSON)
+
+    assert (listed.status_code, len(listed.json()["results"]), refused.status_code) == (200, 1, 403)
+    assert ExportBundle.objects.count() == 1
+
+
+def test_a_write_token_of_a_lead_starts_an_export(case: Case, lead: User) -> None:
+    _token, secret = apitoken_create(owner=lead, name="writer", cases=[case], access=TokenAccess.WRITE)
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+
+    response = client.post(reverse("api:case-exports", kwargs={"case_id": case.pk}), request_body(), content_type=JSON)
+
+    assert (response.status_code, response.json()["status"], ExportBundle.objects.count()) == (202, "pending", 1)
