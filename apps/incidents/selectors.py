@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from apps.accounts.permissions import member_case_ids
 from apps.evidence.models import IncidentLink
 from apps.evidence.permissions import visible_items
-from apps.incidents.models import Allegation, CasualtyFigure, Incident, TaggedIncident
+from apps.incidents.models import Allegation, AllegedWeapon, CasualtyFigure, Incident, TaggedIncident
 from apps.incidents.permissions import visible_incidents
 
 if TYPE_CHECKING:
@@ -59,7 +59,8 @@ def visible_allegations(user: User | AnonymousUser) -> QuerySet[Allegation]:
 
 def allegation_list(*, user: User | AnonymousUser) -> QuerySet[Allegation]:
     """The allegations the user may see, with their weapon claims (and each claim's weapon type) prefetched."""
-    return visible_allegations(user).prefetch_related("weapon_claims__weapon_type")
+    claims = AllegedWeapon.objects.select_related("weapon_type").order_by("weapon_type__path")
+    return visible_allegations(user).prefetch_related(Prefetch("weapon_claims", queryset=claims))
 
 
 def allegation_for_user(*, user: User | AnonymousUser, allegation_id: UUID) -> Allegation | None:

@@ -147,6 +147,12 @@ class MemberRecordField(serializers.PrimaryKeyRelatedField):  # type: ignore[typ
             kwargs.setdefault("pk_field", serializers.IntegerField(min_value=1, max_value=MAX_BIGINT))
         super().__init__(**kwargs)
 
+    def to_internal_value(self, data: Any) -> Any:
+        # The id field's own validators (the range of a BigAutoField) run before the lookup.
+        if self.pk_field is not None and not isinstance(data, bool):
+            self.pk_field.run_validation(data)
+        return super().to_internal_value(data)
+
     def get_queryset(self) -> Any:
         request = self.context.get("request") if hasattr(self, "parent") else None
         if request is None:
