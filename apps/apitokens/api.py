@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.permissions import member_case_ids
 from apps.apitokens.models import ApiToken
@@ -23,10 +24,9 @@ from apps.apitokens.selectors import apitokens_for_user
 from apps.apitokens.serializers import ApiTokenCreatedSerializer, ApiTokenInputSerializer, ApiTokenSerializer
 from apps.apitokens.services import apitoken_create, apitoken_revoke
 from apps.cases.models import Case
+from apps.common.schema import SPARSE_FIELDS
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from django.db.models import QuerySet
     from rest_framework.request import Request
 
@@ -45,18 +45,31 @@ def _manageable_tokens(request: Request) -> QuerySet[ApiToken]:
     return tokens
 
 
-class TokenListView(APIView):
-    """GET: the user's tokens, newest first (revoked and expired ones too).
+class TokenListView(generics.ListAPIView):  # type: ignore[type-arg]
+    """Your tokens, newest first, revoked and expired ones too (GET); create one (POST).
 
-    POST: create one; the answer carries its secret, this once.
+    The answer to the POST carries the token's secret, this once (and is not cacheable).
     """
 
-    def get(self, request: Request) -> Response:
-        tokens = _manageable_tokens(request)
-        context = {"visible_case_ids": _visible_case_ids(request)}
-        data: Any = ApiTokenSerializer(tokens, many=True, context=context).data
-        return Response(data)
+    serializer_class = ApiTokenSerializer
+    filterset_fields = ("access",)
+    ordering = ("-created_at", "-id")
+    ordering_fields = ("created_at",)
 
+    def get_queryset(self) -> QuerySet[ApiToken]:
+        return _manageable_tokens(self.request)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "visible_case_ids": _visible_case_ids(self.request)}
+
+    @extend_schema(parameters=[SPARSE_FIELDS])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ApiTokenInputSerializer,
+        responses={201: OpenApiResponse(ApiTokenCreatedSerializer, description="The new token, with its secret.")},
+    )
     def post(self, request: Request) -> Response:
         data = ApiTokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -64,9 +77,7 @@ class TokenListView(APIView):
         cases = list(Case.objects.filter(pk__in=case_ids))
         if len(cases) != len(case_ids):
             # An unknown id gets the same answer as a case the user is not in: existence must not leak.
-            return Response(
-                {"cases": [_("You can only choose cases you are a member of.")]}, status=status.HTTP_400_BAD_REQUEST
-            )
+            raise serializers.ValidationError({"cases": [_("You can only choose cases you are a member of.")]})
         owner: User = request.user  # type: ignore[assignment]
         try:
             token, secret = apitoken_create(
@@ -77,8 +88,8 @@ class TokenListView(APIView):
                 expires_at=data.validated_data["expires_at"],
                 acting_token=request.auth if isinstance(request.auth, ApiToken) else None,
             )
-        except ValidationError as error:
-            return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
         token = apitokens_for_user(user=owner).get(pk=token.pk)
         context = {"visible_case_ids": _visible_case_ids(request), "secret": secret}
         response = Response(ApiTokenCreatedSerializer(token, context=context).data, status=status.HTTP_201_CREATED)
@@ -86,13 +97,22 @@ class TokenListView(APIView):
         return response
 
 
-class TokenRevokeView(APIView):
-    """POST: revoke one of the user's tokens (revoking a revoked token changes nothing)."""
+@extend_schema(
+    parameters=[OpenApiParameter("token_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The token's id.")]
+)
+class TokenRevokeView(generics.GenericAPIView):  # type: ignore[type-arg]
+    """Revoke one of your tokens: it stops working at once (revoking a revoked token changes nothing)."""
 
-    def post(self, request: Request, token_id: UUID) -> Response:
+    serializer_class = ApiTokenSerializer
+    pagination_class = None
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "visible_case_ids": _visible_case_ids(self.request)}
+
+    @extend_schema(request=None, responses={200: ApiTokenSerializer})
+    def post(self, request: Request, token_id: Any) -> Response:
         token = _manageable_tokens(request).filter(pk=token_id).first()
         if token is None:
             raise NotFound
         token = apitoken_revoke(token=token)
-        data: dict[str, Any] = ApiTokenSerializer(token, context={"visible_case_ids": _visible_case_ids(request)}).data
-        return Response(data)
+        return Response(self.get_serializer(token).data)

@@ -19,6 +19,7 @@ from apps.custody.enums import CustodyAction
 from apps.custody.services import custody_record, system_actor
 from apps.evidence.models import EvidenceItem
 from tests.apitokens.conftest import Issued, issue
+from tests.problems import problem
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +38,7 @@ def test_custody_events_answer_a_read_token(client: Client, item_a: EvidenceItem
     response = client.get(_events_url(item_a), headers=read_token_a.headers)
 
     assert response.status_code == 200
-    assert (response.json()["item"], [event["action"] for event in response.json()["events"]]) == (
-        str(item_a.pk),
-        ["received"],
-    )
+    assert [event["action"] for event in response.json()["results"]] == ["received"]
 
 
 def test_using_a_token_records_when_it_was_last_used(
@@ -85,10 +83,10 @@ def test_a_wrong_token_answers_401(
 ) -> None:
     response = client.get(_events_url(item_a), headers={"Authorization": header})
 
-    assert (response.status_code, response["WWW-Authenticate"], response.json()) == (
+    assert (response.status_code, response["WWW-Authenticate"], problem(response)["detail"]) == (
         401,
         "Bearer",
-        {"detail": message},
+        message,
     )
 
 
@@ -103,7 +101,7 @@ def test_an_expired_token_answers_401(client: Client, item_a: EvidenceItem, read
 
     response = client.get(_events_url(item_a), headers=read_token_a.headers)
 
-    assert (response.status_code, response.json()) == (401, {"detail": "This token has expired."})
+    assert (response.status_code, problem(response)["detail"]) == (401, "This token has expired.")
 
 
 def test_a_token_that_has_not_expired_yet_works(client: Client, item_a: EvidenceItem, read_token_a: Issued) -> None:
@@ -119,7 +117,7 @@ def test_a_revoked_token_answers_401(client: Client, item_a: EvidenceItem, read_
 
     response = client.get(_events_url(item_a), headers=read_token_a.headers)
 
-    assert (response.status_code, response.json()) == (401, {"detail": "This token has been revoked."})
+    assert (response.status_code, problem(response)["detail"]) == (401, "This token has been revoked.")
 
 
 def test_a_deactivated_owners_token_answers_401(
@@ -129,9 +127,9 @@ def test_a_deactivated_owners_token_answers_401(
 
     response = client.get(_events_url(item_a), headers=read_token_a.headers)
 
-    assert (response.status_code, response.json()) == (
+    assert (response.status_code, problem(response)["detail"]) == (
         401,
-        {"detail": "The account this token belongs to is deactivated."},
+        "The account this token belongs to is deactivated.",
     )
 
 
@@ -150,9 +148,9 @@ def test_a_read_token_is_refused_a_post_with_403(client: Client, item_a: Evidenc
         _comments_url(item_a), {"body": "Checked."}, content_type="application/json", headers=read_token_a.headers
     )
 
-    assert (response.status_code, response.json()) == (
+    assert (response.status_code, problem(response)["detail"]) == (
         403,
-        {"detail": "This API token is read-only: it cannot change anything. Use a token with write access."},
+        "This API token is read-only: it cannot change anything. Use a token with write access.",
     )
     assert item_a.comments.count() == 0
 
