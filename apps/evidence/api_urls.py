@@ -1,5 +1,10 @@
 """API routes of evidence (config/api_urls.py puts them under api/v1/ in the "api" namespace)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from apps.evidence import api
+
+urlpatterns = [
+    path("evidence/", api.EvidenceItemListView.as_view(), name="evidence-list"),
+    path("evidence/<uuid:item_id>/", api.EvidenceItemDetailView.as_view(), name="evidence-detail"),
+]

@@ -92,7 +92,7 @@ def test_an_api_upload_is_archived_by_a_real_worker_and_its_hash_matches_sha256s
         check=True,
     )
     assert item.sha256 == "sha256:" + sha256sum.stdout.split()[0]
-    status = client.get(reverse("api:evidence-status", args=[item.pk])).json()
+    status = client.get(reverse("api:evidence-detail", args=[item.pk])).json()
     assert (status["processing_status"], status["sha256"]) == ("archived", item.sha256)
 
 
