@@ -19,6 +19,11 @@ Invariants that make resuming safe:
 - Once the item exists the quarantine file is the item's: nothing here
   writes, truncates or deletes it any more.
 
+Requests are made with the browser's session (writes need the CSRF token)
+or with a personal API token (``Authorization: Bearer``, apps.apitokens):
+a read-only token may only ask for an offset, and a token reaches only its
+own cases.
+
 Metadata is stored as sent (base64 per key), so the declared filename is
 kept byte for byte, NUL included (PostgreSQL JSON cannot hold NUL), and is
 never used as a path: quarantine names are random.
@@ -50,7 +55,12 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import SAFE_METHODS
 
+from apps.apitokens.authentication import KEYWORD as TOKEN_KEYWORD
+from apps.apitokens.authentication import ApiTokenAuthentication
+from apps.apitokens.permissions import TokenScope, token_may_write
 from apps.cases.selectors import case_list_for_user
 from apps.evidence.models import EvidenceItem
 from apps.intake.api import UploadFieldsSerializer
@@ -585,8 +595,32 @@ def _no_view(request: HttpRequest) -> HttpResponse:  # never called: CsrfViewMid
     return HttpResponse(status=204)
 
 
+def _token_user(request: HttpRequest) -> User | None:
+    """The owner of the request's personal API token (narrowed to its cases), or None without a Bearer header.
+
+    The same authentication as the REST API (apps.apitokens): a wrong,
+    expired or revoked token answers 401; a read-only token may only HEAD.
+    """
+    try:
+        authenticated = ApiTokenAuthentication().authenticate(request)  # type: ignore[arg-type]
+    except AuthenticationFailed as error:
+        raise _RefusedError(401, "Unauthorized", str(error.detail), {"WWW-Authenticate": TOKEN_KEYWORD}) from error
+    if authenticated is None:
+        return None
+    user, token = authenticated
+    if request.method not in SAFE_METHODS and not token_may_write(token):
+        raise _RefusedError(403, "Forbidden", str(TokenScope.message))
+    return user
+
+
 def _signed_in_user(request: HttpRequest, *, methods: tuple[str, ...]) -> User:
-    """Protocol version, method, signed in, then (for writes) the CSRF token; refusals raise _RefusedError."""
+    """Protocol version, method, credentials, then (for session writes) the CSRF token; refusals raise _RefusedError.
+
+    Two kinds of credentials: ``Authorization: Bearer <token>`` (scripts), or
+    the browser's session. A token request needs no CSRF token: its
+    credential is a header that another site's page cannot make a browser
+    send, and its session cookie, if any, is not looked at.
+    """
     if request.headers.get("Tus-Resumable") != TUS_VERSION:
         raise _RefusedError(
             412,
@@ -599,8 +633,16 @@ def _signed_in_user(request: HttpRequest, *, methods: tuple[str, ...]) -> User:
         raise _RefusedError(
             405, "Method Not Allowed", _("Method not allowed."), {"Allow": ", ".join((*methods, "OPTIONS"))}
         )
+    token_user = _token_user(request)
+    if token_user is not None:
+        return token_user
     if not request.user.is_authenticated:
-        raise _RefusedError(403, "Forbidden", _("Sign in first: uploads are made with your session."))
+        raise _RefusedError(
+            401,
+            "Unauthorized",
+            _("Sign in first, or send a personal API token: Authorization: Bearer <token>."),
+            {"WWW-Authenticate": TOKEN_KEYWORD},
+        )
     # The views are csrf_exempt only so that this check comes after the ones above and answers in the
     # protocol's terms; session-authenticated writes still need the CSRF token (X-CSRFToken header).
     if CsrfViewMiddleware(_no_view).process_view(request, _no_view, (), {}) is not None:
@@ -632,7 +674,7 @@ def _upload_headers(upload: TusUpload) -> dict[str, str]:
     return headers
 
 
-@csrf_exempt  # CSRF is checked in _signed_in_user, after the protocol version and sign-in
+@csrf_exempt  # CSRF is checked in _signed_in_user (for sessions), after the protocol version and sign-in
 def tus_create(request: HttpRequest, case_id: UUID) -> HttpResponse:
     """OPTIONS: what the server supports. POST (creation): a new upload for the case; 201 with its Location."""
     if request.method == "OPTIONS":
@@ -658,7 +700,7 @@ def tus_create(request: HttpRequest, case_id: UUID) -> HttpResponse:
     return _response(201, headers={"Location": location, **_upload_headers(upload)})
 
 
-@csrf_exempt  # CSRF is checked in _signed_in_user, after the protocol version and sign-in
+@csrf_exempt  # CSRF is checked in _signed_in_user (for sessions), after the protocol version and sign-in
 def tus_upload(request: HttpRequest, upload_id: UUID) -> HttpResponse:
     """HEAD: the offset to resume from. PATCH: append bytes. DELETE (termination): abandon the upload.
 

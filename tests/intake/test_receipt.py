@@ -18,6 +18,7 @@ from apps.intake.quarantine import quarantine_path
 from tests.accounts.helpers import login_verified
 from tests.factories import MembershipFactory, UserFactory
 from tests.intake.conftest import multipart
+from tests.problems import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -178,14 +179,19 @@ def test_the_api_refuses_all_files_when_one_hash_differs(
     client: Client, case: Case, uploader: User, quarantine_per_test: Path
 ) -> None:
     client.force_login(uploader)
-    body, content_type = multipart(
-        {"sha256": SHA256},
-        [("file", "a.jpg", "image/jpeg", b"not the bytes the hash was taken of")],
-    )
+    other = b"not the bytes the hash was taken of"
+    body, content_type = multipart({"sha256": SHA256}, [("file", "a.jpg", "image/jpeg", other)])
 
     response = client.generic("POST", reverse("api:evidence-upload", args=[case.pk]), body, content_type=content_type)
 
     assert response.status_code == 400
-    assert response.json()["sha256"][0].startswith("The file's SHA-256 is sha256:")
+    assert field_errors(response) == {
+        "sha256": [
+            (
+                f"The file a.jpg has the SHA-256 sha256:{hashlib.sha256(other).hexdigest()}, not {SHA256} as the "
+                "upload said: it changed on the way. Nothing was stored."
+            )
+        ]
+    }
     assert EvidenceItem.objects.count() == 0
     assert list(quarantine_per_test.iterdir()) == []

@@ -640,7 +640,7 @@ def test_observers_and_reviewers_cannot_create_uploads(
 
 
 @pytest.mark.django_db
-def test_anonymous_requests_get_403_and_nothing_is_written(
+def test_anonymous_requests_get_401_with_a_bearer_challenge_and_nothing_is_written(
     client: Client, case: Case, uploader: User, quarantine_per_test: Path
 ) -> None:
     client.force_login(uploader)
@@ -649,8 +649,8 @@ def test_anonymous_requests_get_403_and_nothing_is_written(
 
     answers = [create(client, case, 4), head(client, location), patch(client, location, b"abcd", 0)]
 
-    assert [answer.status_code for answer in answers] == [403, 403, 403]
-    assert answers[0].content.decode() == "Sign in first: uploads are made with your session."
+    assert [(answer.status_code, answer["WWW-Authenticate"]) for answer in answers] == [(401, "Bearer")] * 3
+    assert answers[0].content.decode() == "Sign in first, or send a personal API token: Authorization: Bearer <token>."
     assert TusUpload.objects.get().offset == 0
     assert [entry.name for entry in quarantine_per_test.iterdir()] == [upload.quarantine_name]
 
