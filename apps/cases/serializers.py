@@ -61,6 +61,12 @@ class MemberCaseField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-
         return Case.objects.filter(pk__in=member_case_ids(request.user))
 
 
+class MemberCaseSerializer(serializers.Serializer[Any]):
+    """The ``case`` a new record goes into: one of the user's cases (400 otherwise)."""
+
+    case = MemberCaseField(help_text=gettext_lazy("The id of the case."))
+
+
 class WritableCaseSerializer(serializers.Serializer[Any]):
     """The ``case`` a new record goes into: one of the user's cases (400), open and writable by them (403).
 

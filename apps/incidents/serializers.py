@@ -141,16 +141,18 @@ class MemberRecordField(serializers.PrimaryKeyRelatedField):  # type: ignore[typ
     def __init__(self, *, model: type[Any], **kwargs: Any) -> None:
         self.model = model
         # Check the id's form first: a malformed or out-of-range id is a 400, never a database error.
-        if isinstance(model._meta.pk, models.UUIDField):
-            kwargs.setdefault("pk_field", serializers.UUIDField())
-        else:
-            kwargs.setdefault("pk_field", serializers.IntegerField(min_value=1, max_value=MAX_BIGINT))
+        self.id_field: serializers.Field[Any, Any, Any, Any] = (
+            serializers.UUIDField()
+            if isinstance(model._meta.pk, models.UUIDField)
+            else serializers.IntegerField(min_value=1, max_value=MAX_BIGINT)
+        )
+        kwargs.setdefault("pk_field", self.id_field)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
         # The id field's own validators (the range of a BigAutoField) run before the lookup.
-        if self.pk_field is not None and not isinstance(data, bool):
-            self.pk_field.run_validation(data)
+        if not isinstance(data, bool):
+            self.id_field.run_validation(data)
         return super().to_internal_value(data)
 
     def get_queryset(self) -> Any:
