@@ -45,12 +45,8 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)]
 
 
-class EvidenceUploadForm(forms.Form):
-    file = MultipleFileField(
-        label=_("Files"),
-        help_text=_("One or more files. Each is hashed (SHA-256) as it arrives and kept bit for bit."),
-    )
-    sha256 = forms.CharField(
+def _sha256_field() -> forms.CharField:
+    return forms.CharField(
         label=_("SHA-256 (optional)"),
         required=False,
         max_length=71,
@@ -59,6 +55,26 @@ class EvidenceUploadForm(forms.Form):
             "bytes that arrive differ. Only for a single file."
         ),
     )
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date-and-time picker; Django's DateTimeField reads the ISO value it sends."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class EvidenceDescriptionForm(forms.Form):
+    """The descriptive fields of an upload (DESCRIPTIVE_FIELDS): what the uploader says about the files.
+
+    On the upload page these are the defaults for every file; the resumable
+    upload script copies them into each file's own copy of this form
+    (rendered once with the prefix ``__prefix__``) and sends them as tus
+    metadata under the same names.
+    """
+
     caption = forms.CharField(
         label=_("Caption"),
         required=False,
@@ -78,7 +94,10 @@ class EvidenceUploadForm(forms.Form):
         help_text=_("How the file came into your hands."),
     )
     collected_at = forms.DateTimeField(
-        label=_("Collected at"), required=False, help_text=_("When you collected it (your time zone).")
+        label=_("Collected at"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        help_text=_("When you collected it (your time zone)."),
     )
     is_graphic = forms.BooleanField(
         label=_("Graphic content"), required=False, help_text=_("Previews will be blurred for everyone until revealed.")
@@ -104,11 +123,31 @@ class EvidenceUploadForm(forms.Form):
         help_text=_("What was consented to, by whom, and when."),
     )
 
+    def descriptive_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in DESCRIPTIVE_FIELDS if self.cleaned_data.get(name) is not None}
+
+
+class EvidenceFileForm(EvidenceDescriptionForm):
+    """One file's own description on the resumable upload page (never submitted: the script sends it as metadata)."""
+
+    sha256 = _sha256_field()
+
+    field_order = ("sha256",)
+
+
+class EvidenceUploadForm(EvidenceDescriptionForm):
+    """The plain multipart form: the page's fallback without JavaScript, one description for all its files."""
+
+    file = MultipleFileField(
+        label=_("Files"),
+        help_text=_("One or more files. Each is hashed (SHA-256) as it arrives and kept bit for bit."),
+    )
+    sha256 = _sha256_field()
+
+    field_order = ("file", "sha256")
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("sha256") and len(cleaned.get("file") or []) > 1:
             self.add_error("sha256", _("Give a SHA-256 only when uploading a single file."))
         return cleaned
-
-    def descriptive_values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in DESCRIPTIVE_FIELDS if self.cleaned_data.get(name) is not None}

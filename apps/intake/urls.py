@@ -6,4 +6,5 @@ app_name = "intake"
 
 urlpatterns = [
     path("cases/<uuid:case_id>/evidence/upload/", views.upload, name="upload"),
+    path("uploads/<uuid:item_id>/status/", views.item_status, name="item_status"),
 ]
