@@ -34,7 +34,9 @@ pytestmark = pytest.mark.django_db
 def zip_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr("bag/bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        # A fixed time: the same bytes on every call (a ZIP entry records its time, to two seconds).
+        entry = zipfile.ZipInfo("bag/bagit.txt", date_time=(2022, 3, 6, 12, 0, 0))
+        archive.writestr(entry, "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
     return buffer.getvalue()
 
 
