@@ -1,0 +1,328 @@
+"""Reads for the incident pages: the filtered, searched and sorted list, one incident with all it shows, and the
+vocabularies the form offers (weapon taxonomy with aliases, known places).
+
+Everything starts from the need-to-know querysets (incidents.selectors, evidence.permissions), and every page is
+built in a number of queries that does not grow with its rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Prefetch, QuerySet
+
+from apps.common.search import full_text_search
+from apps.evidence.models import Derivative, EvidenceItem
+from apps.evidence.permissions import visible_items
+from apps.incidents.filters import IncidentFilter
+from apps.incidents.models import Allegation, CasualtyFigure, Incident
+from apps.incidents.selectors import allegation_list, casualty_figure_list, incident_list
+from apps.review.selectors import incident_verification_history
+from apps.sources.models import Source
+from apps.weapons.models import WeaponAlias, WeaponType
+from apps.weapons.text import normalize_term
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+
+    from apps.accounts.models import User
+    from apps.cases.models import Case
+    from apps.review.models import IncidentVerificationChange
+
+# The fields ?search= looks in: the same as the API's (apps/incidents/api.py, IncidentListView.search_fields).
+SEARCH_FIELDS = ("title", "narrative", "place_name", "admin1", "admin2", "admin3")
+
+# ?sort= values (a leading "-" reverses) and the columns they order by; the id breaks ties so pages are stable.
+SORTS: dict[str, tuple[str, ...]] = {
+    "start": ("start_at",),
+    "title": ("title",),
+    "place": ("admin1", "admin2", "place_name"),
+    "status": ("verification_status",),
+}
+DEFAULT_SORT = "-start"
+
+# Between the levels of a weapon type's path in the taxonomy (a single right-pointing angle quotation mark).
+PATH_SEPARATOR = " \u203a "
+
+GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.json"
+
+
+def parse_sort(value: str | None) -> str:
+    """A valid ?sort= value, or the default (newest first)."""
+    key = (value or "").removeprefix("-")
+    return value if value and key in SORTS else DEFAULT_SORT
+
+
+def _order(queryset: QuerySet[Incident], sort: str) -> QuerySet[Incident]:
+    descending = sort.startswith("-")
+    columns = SORTS[sort.removeprefix("-")]
+    prefix = "-" if descending else ""
+    return queryset.order_by(*(f"{prefix}{column}" for column in columns), f"{prefix}id")
+
+
+@dataclass
+class IncidentListResult:
+    filterset: IncidentFilter
+    queryset: QuerySet[Incident]
+    search: str
+    sort: str
+
+
+def incident_list_for_page(*, request: HttpRequest) -> IncidentListResult:
+    """The user's incidents narrowed by the API's filters (IncidentFilter), ?search= and ordered by ?sort=.
+
+    An invalid filter value is reported on the filter form and that filter is not applied (the others are).
+    """
+    user = request.user
+    base = incident_list(user=user).select_related("case")
+    filterset = IncidentFilter(request.GET or None, queryset=base, request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        valid = {name: value for name, value in request.GET.items() if name not in filterset.form.errors}
+        queryset = IncidentFilter(valid, queryset=base, request=request).qs
+    else:
+        queryset = filterset.qs
+    search = request.GET.get("search", "").strip()
+    queryset = full_text_search(queryset, query=search, fields=SEARCH_FIELDS)
+    sort = parse_sort(request.GET.get("sort"))
+    return IncidentListResult(filterset=filterset, queryset=_order(queryset, sort), search=search, sort=sort)
+
+
+# --- Weapon taxonomy ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeaponOption:
+    slug: str
+    label: str  # the taxonomy path in the active language, its levels joined by PATH_SEPARATOR
+    search: str  # names in both languages and every alias, normalised, for the form's search box
+
+
+@dataclass
+class WeaponFamily:
+    name: str
+    options: list[WeaponOption] = field(default_factory=list)
+
+
+def weapon_path_labels(types: list[WeaponType]) -> dict[str, str]:
+    """Each type's path in the taxonomy (family, system, munition), by its tree path, in the active language."""
+    by_path = {weapon.path: weapon for weapon in types}
+    labels = {}
+    for weapon in types:
+        steps = weapon.steplen
+        names = [
+            by_path[weapon.path[:end]].display_name
+            for end in range(steps, len(weapon.path) + 1, steps)
+            if weapon.path[:end] in by_path
+        ]
+        labels[weapon.path] = PATH_SEPARATOR.join(names)
+    return labels
+
+
+def weapon_taxonomy() -> list[WeaponFamily]:
+    """The whole taxonomy grouped by family, each type with its path and search text (two queries)."""
+    types = list(WeaponType.objects.order_by("path"))
+    aliases: dict[int, list[str]] = {}
+    for weapon_id, normalized in WeaponAlias.objects.values_list("weapon_type_id", "normalized"):
+        aliases.setdefault(weapon_id, []).append(normalized)
+    labels = weapon_path_labels(types)
+    families: dict[str, WeaponFamily] = {}
+    for weapon in types:
+        family_path = weapon.path[: weapon.steplen]
+        if family_path not in families:
+            families[family_path] = WeaponFamily(name=labels.get(family_path, weapon.display_name))
+        search = " ".join([normalize_term(weapon.name), normalize_term(weapon.name_uk), *aliases.get(weapon.pk, [])])
+        families[family_path].options.append(WeaponOption(slug=weapon.slug, label=labels[weapon.path], search=search))
+    return list(families.values())
+
+
+def weapon_choices(families: list[WeaponFamily]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The taxonomy as grouped choices for a <select> (one optgroup per family)."""
+    return [(family.name, [(option.slug, option.label) for option in family.options]) for family in families]
+
+
+def weapon_search_data(families: list[WeaponFamily]) -> dict[str, str]:
+    """slug -> search text, for json_script: the form's search box filters the options with it."""
+    return {option.slug: option.search for family in families for option in family.options}
+
+
+# --- Places ---------------------------------------------------------------------------------
+
+
+@cache
+def _gazetteer() -> tuple[dict[str, Any], ...]:
+    data = json.loads(GAZETTEER_PATH.read_text(encoding="utf-8"))
+    return tuple(data["places"])
+
+
+def known_places(*, user: User | AnonymousUser, case: Case) -> list[dict[str, Any]]:
+    """Places the form's place-name search offers: those of the case's incidents, then the bundled gazetteer.
+
+    Offline by design (no external geocoder). Each place: name, admin1-3, lat, lon, precision, and where it
+    comes from ("case" or "gazetteer"). One query.
+    """
+    rows = (
+        incident_list(user=user)
+        .filter(case=case)
+        .exclude(place_name="")
+        .order_by("place_name", "-start_at")
+        .values_list("place_name", "admin1", "admin2", "admin3", "latitude", "longitude", "location_precision")
+    )
+    places: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for name, admin1, admin2, admin3, latitude, longitude, precision in rows.iterator():
+        key = normalize_term(name)
+        if key in seen:
+            continue
+        seen.add(key)
+        places.append(
+            {
+                "name": name,
+                "admin1": admin1,
+                "admin2": admin2,
+                "admin3": admin3,
+                "lat": str(latitude) if latitude is not None else "",
+                "lon": str(longitude) if longitude is not None else "",
+                "precision": precision,
+                "from": "case",
+            }
+        )
+    for place in _gazetteer():
+        for name in (place["name"], place["name_uk"]):
+            if normalize_term(name) in seen:
+                continue
+            seen.add(normalize_term(name))
+            places.append(
+                {
+                    "name": name,
+                    "admin1": place["admin1"],
+                    "admin2": place["admin2"],
+                    "admin3": place.get("admin3", ""),
+                    "lat": str(place["lat"]),
+                    "lon": str(place["lon"]),
+                    "precision": "settlement",
+                    "from": "gazetteer",
+                }
+            )
+    return places
+
+
+# --- One incident ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    label: str
+    confidence: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class AllegationRow:
+    allegation: Allegation
+    weapons: list[ClaimRow]
+
+
+@dataclass(frozen=True)
+class FigureSeries:
+    reporter: str
+    figures: list[CasualtyFigure]
+
+
+@dataclass
+class IncidentPage:
+    incident: Incident
+    allegations: list[AllegationRow]
+    sources: list[Source]
+    series: list[FigureSeries]
+    items: Sequence[EvidenceItem]
+    history: list[IncidentVerificationChange]
+    weapon_labels: dict[str, str]
+
+
+def incident_for_page(*, user: User | AnonymousUser, incident_id: UUID) -> Incident | None:
+    """The incident with its case, types, tags and counts, if the user may see it (else None: the view's 404)."""
+    return incident_list(user=user).select_related("case").filter(pk=incident_id).first()
+
+
+def incident_page(*, user: User | AnonymousUser, incident: Incident) -> IncidentPage:
+    """What the incident page shows, each list in one query: allegations (with sources and weapon claims),
+    casualty figures by reporter, linked evidence the user may see (with thumbnails), the verification history.
+    """
+    allegations = list(
+        allegation_list(user=user).filter(incident=incident).select_related("source").order_by("asserted_on", "id")
+    )
+    figures = list(
+        casualty_figure_list(user=user)
+        .filter(incident=incident)
+        .select_related("source")
+        .order_by("reporter", "as_of", "id")
+    )
+    thumbnails = Derivative.objects.filter(kind="thumbnail").order_by("-blurred", "id")
+    items = list(
+        visible_items(user)
+        .filter(incident_links__incident=incident)
+        .select_related("case")
+        .prefetch_related(Prefetch("derivatives", queryset=thumbnails, to_attr="thumbnails"))
+        .order_by("number")
+    )
+    weapon_labels = weapon_path_labels(list(WeaponType.objects.order_by("path"))) if allegations else {}
+    rows = [
+        AllegationRow(
+            allegation=allegation,
+            weapons=[
+                ClaimRow(
+                    label=weapon_labels.get(claim.weapon_type.path, claim.weapon_type.display_name),
+                    confidence=claim.get_confidence_display(),
+                    basis=claim.basis,
+                )
+                for claim in allegation.weapon_claims.all()
+            ],
+        )
+        for allegation in allegations
+    ]
+    sources: dict[object, Source] = {}
+    for allegation in allegations:
+        sources.setdefault(allegation.source_id, allegation.source)
+    for figure in figures:
+        if figure.source is not None:
+            sources.setdefault(figure.source_id, figure.source)
+    series: list[FigureSeries] = []
+    for figure in figures:
+        if not series or series[-1].reporter != figure.reporter:
+            series.append(FigureSeries(reporter=figure.reporter, figures=[]))
+        series[-1].figures.append(figure)
+    return IncidentPage(
+        incident=incident,
+        allegations=rows,
+        sources=list(sources.values()),
+        series=series,
+        items=items,
+        history=list(incident_verification_history(incident=incident)),
+        weapon_labels=weapon_labels,
+    )
+
+
+def incident_sources_for_form(*, case: Case) -> QuerySet[Source]:
+    """The case's sources an allegation or a figure may cite."""
+    return Source.objects.filter(case=case).order_by("title", "id")
+
+
+def incident_figures(*, incident: Incident) -> QuerySet[CasualtyFigure]:
+    return CasualtyFigure.objects.filter(incident=incident).order_by("reporter", "as_of", "id")
+
+
+def incident_allegations(*, incident: Incident) -> QuerySet[Allegation]:
+    return (
+        Allegation.objects.filter(incident=incident)
+        .select_related("source")
+        .prefetch_related(Prefetch("weapon_claims__weapon_type"))
+        .order_by("asserted_on", "id")
+    )

@@ -1,0 +1,359 @@
+"""Incident pages: the list (filters, search, sorting, CSV), one incident, and the create and edit form.
+
+Thin: find what the user may see, check the right, call the selectors and services, render. Need-to-know: an
+incident or case outside the user's cases answers 404, like one that does not exist; a member whose role may
+not add or change records, or whose case is closed, gets 403 with the reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from apps.accounts.models import User
+from apps.accounts.permissions import CONTRIBUTING_ROLES, can_see_witness_identity, case_ids_with_roles, member_case_ids
+from apps.cases.enums import CaseStatus
+from apps.cases.models import Case
+from apps.cases.permissions import case_is_open
+from apps.cases.selectors import case_for_member
+from apps.cases.serializers import contribution_refusal
+from apps.incidents.csv_export import incident_csv_lines
+from apps.incidents.forms import (
+    AllegationFormSet,
+    CasualtyFigureFormSet,
+    CreateIncidentForm,
+    IncidentForm,
+    SourceFormSet,
+    source_choices,
+)
+from apps.incidents.page_data import (
+    SORTS,
+    incident_allegations,
+    incident_figures,
+    incident_for_page,
+    incident_list_for_page,
+    incident_page,
+    incident_sources_for_form,
+    known_places,
+    weapon_choices,
+    weapon_path_labels,
+    weapon_search_data,
+    weapon_taxonomy,
+)
+from apps.incidents.permissions import can_edit_incident, can_set_verification_status
+from apps.incidents.submissions import (
+    PENDING_WAIT_SECONDS,
+    IncidentForms,
+    create_token_claim,
+    create_token_incident,
+    create_token_record,
+    create_token_release,
+    incident_forms_save,
+)
+from apps.weapons.models import WeaponType
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from apps.incidents.models import Allegation, CasualtyFigure, Incident
+
+PAGE_SIZE = 25
+_DRAFT_CLEAR_SESSION_KEY = "custos_incident_draft_clear"
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # noqa: S101  (login_required ran)
+    return request.user
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+# --- List and CSV -----------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    """The incidents of the user's cases: the API's filters, full-text search, sortable columns, pages."""
+    result = incident_list_for_page(request=request)
+    page = Paginator(result.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    weapon_types = list(WeaponType.objects.order_by("path"))
+    labels = weapon_path_labels(weapon_types)
+    sort_key = result.sort.removeprefix("-")
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "next": key if result.sort != key else f"-{key}",
+            "aria_sort": ("descending" if result.sort.startswith("-") else "ascending") if key == sort_key else "",
+        }
+        for key, label in (("title", _("Title")), ("start", _("Start")), ("place", _("Place")), ("status", _("Status")))
+        if key in SORTS
+    ]
+    form = result.filterset.form
+    types = form.fields["incident_type"]
+    types.widget = forms.CheckboxSelectMultiple(choices=types.choices)
+    context = {
+        "filterset": result.filterset,
+        "form": form,
+        "page": page,
+        "search": result.search,
+        "sort": result.sort,
+        "columns": columns,
+        "cases": Case.objects.filter(pk__in=member_case_ids(request.user)).order_by("reference"),
+        "can_create": Case.objects.filter(
+            pk__in=case_ids_with_roles(request.user, CONTRIBUTING_ROLES), status=CaseStatus.OPEN
+        ).exists(),
+        "weapon_options": [(weapon.slug, labels[weapon.path]) for weapon in weapon_types],
+        "selected_case": request.GET.get("case", ""),
+        "selected_weapon": request.GET.get("weapon", ""),
+        "page_query": _query_without(request, "page"),
+        "sort_query": _query_without(request, "page", "sort"),
+        "csv_query": _query_without(request, "page"),
+    }
+    return render(request, "incidents/list.html", context)
+
+
+@require_safe
+@login_required
+def incident_list_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every incident the list's filters and search match, as CSV (streamed; no pages)."""
+    result = incident_list_for_page(request=request)
+    response = StreamingHttpResponse(incident_csv_lines(result.queryset), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="incidents-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- One incident -----------------------------------------------------------------------------
+
+
+def _visible_incident(request: HttpRequest, incident_id: UUID) -> Incident:
+    incident = incident_for_page(user=request.user, incident_id=incident_id)
+    if incident is None:
+        raise Http404
+    return incident
+
+
+@require_safe
+@login_required
+def incident_detail(request: HttpRequest, incident_id: UUID) -> HttpResponse:
+    """Narrative, map, sources, allegations, casualty series, media, verification status and its history."""
+    incident = _visible_incident(request, incident_id)
+    data = incident_page(user=request.user, incident=incident)
+    point = []
+    if incident.latitude is not None and incident.longitude is not None:
+        point = [{"lat": float(incident.latitude), "lon": float(incident.longitude), "label": incident.title}]
+    context = {
+        "incident": incident,
+        "page": data,
+        "points": point,
+        "show_witness_identity": can_see_witness_identity(request.user, incident.case),
+        "can_edit": can_edit_incident(request.user, incident) and case_is_open(incident.case),
+        "can_verify": can_set_verification_status(request.user, incident),
+        "draft_clear": request.session.pop(_DRAFT_CLEAR_SESSION_KEY, ""),
+    }
+    return render(request, "incidents/detail.html", context)
+
+
+# --- Create and edit --------------------------------------------------------------------------
+
+
+def _draft_key(case: Case, incident: Incident | None) -> str:
+    return f"custos-incident-draft:{case.pk}:{incident.pk if incident else 'new'}"
+
+
+def _build_forms(
+    request: HttpRequest,
+    *,
+    case: Case,
+    incident: Incident | None,
+    case_sources: list[Any],
+    allegations: list[Allegation],
+    figures: list[CasualtyFigure],
+    weapons: list[tuple[str, list[tuple[str, str]]]],
+) -> IncidentForms:
+    data = request.POST if request.method == "POST" else None
+    show_witness = can_see_witness_identity(request.user, case)
+    sources = SourceFormSet(data, prefix="sources", form_kwargs={"show_witness_identity": show_witness})
+    new_rows = sources.total_form_count()
+    choices = source_choices(case_sources, new_rows)
+    allegation_initial = [
+        {
+            "id": allegation.pk,
+            "source": str(allegation.source_id),
+            "claimant": allegation.claimant,
+            "asserted_on": allegation.asserted_on,
+            "summary": allegation.summary,
+            "quote": allegation.quote,
+            "weapons": [claim.weapon_type.slug for claim in allegation.weapon_claims.all()],
+            "confidence": _common_confidence(allegation),
+            "basis": _common_basis(allegation),
+        }
+        for allegation in allegations
+    ]
+    allegation_rows = AllegationFormSet(
+        data, prefix="allegations", initial=allegation_initial, form_kwargs={"sources": choices, "weapons": weapons}
+    )
+    figure_rows = CasualtyFigureFormSet(data, prefix="figures", form_kwargs={"sources": choices, "figures": figures})
+    if incident is None:
+        main: IncidentForm = CreateIncidentForm(data, initial={"idempotency_token": uuid.uuid4()})
+    else:
+        main = IncidentForm(data, initial=IncidentForm.initial_for(incident))
+    return IncidentForms(incident=main, sources=sources, allegations=allegation_rows, figures=figure_rows)
+
+
+def _common_confidence(allegation: Allegation) -> str:
+    values = {claim.confidence for claim in allegation.weapon_claims.all()}
+    return values.pop() if len(values) == 1 else ""
+
+
+def _common_basis(allegation: Allegation) -> str:
+    values = {claim.basis for claim in allegation.weapon_claims.all()}
+    return values.pop() if len(values) == 1 else ""
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    case: Case,
+    incident: Incident | None,
+    forms_: IncidentForms,
+    families: list[Any],
+    figures: list[CasualtyFigure],
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "case": case,
+        "incident": incident,
+        "forms": forms_,
+        "form": forms_.incident,
+        "families": families,
+        "weapon_search": weapon_search_data(families),
+        "places": known_places(user=request.user, case=case),
+        "figures": figures,
+        "draft_key": _draft_key(case, incident),
+        "show_witness_identity": can_see_witness_identity(request.user, case),
+        "has_errors": request.method == "POST",
+        "empty_allegation": forms_.allegations.empty_form,
+        "empty_source": forms_.sources.empty_form,
+        "empty_figure": forms_.figures.empty_form,
+    }
+    return render(request, "incidents/form.html", context, status=status)
+
+
+def _require_contribution(request: HttpRequest, case: Case) -> None:
+    refusal = contribution_refusal(request.user, case)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+
+
+def _edit(request: HttpRequest, *, case: Case, incident: Incident | None) -> HttpResponse:
+    user = _user(request)
+    case_sources = list(incident_sources_for_form(case=case))
+    allegations = list(incident_allegations(incident=incident)) if incident else []
+    figures = list(incident_figures(incident=incident)) if incident else []
+    families = weapon_taxonomy()
+    forms_ = _build_forms(
+        request,
+        case=case,
+        incident=incident,
+        case_sources=case_sources,
+        allegations=allegations,
+        figures=figures,
+        weapons=weapon_choices(families),
+    )
+
+    def page(status: int = 200) -> HttpResponse:
+        return _form_page(
+            request, case=case, incident=incident, forms_=forms_, families=families, figures=figures, status=status
+        )
+
+    if request.method != "POST":
+        return page()
+    token = None
+    if incident is None:
+        token = _token(request)
+        if token is not None:
+            done = create_token_incident(user=user, token=token)
+            if done is not None:
+                return redirect("incidents:detail", incident_id=done)
+            if not create_token_claim(user=user, token=token):
+                done = create_token_incident(user=user, token=token, wait=PENDING_WAIT_SECONDS)
+                if done is not None:
+                    return redirect("incidents:detail", incident_id=done)
+                messages.error(request, _("This form is already being saved. Reload the list in a moment."))
+                return page(status=409)
+    saved = None
+    if forms_.is_valid():
+        saved = incident_forms_save(
+            forms_=forms_,
+            case=case,
+            user=user,
+            incident=incident,
+            case_sources=case_sources,
+            allegations=allegations,
+            figures=figures,
+        )
+    if saved is None:
+        if token is not None:
+            create_token_release(user=user, token=token)
+        return page(status=400)
+    if token is not None:
+        create_token_record(user=user, token=token, incident=saved)
+    request.session[_DRAFT_CLEAR_SESSION_KEY] = _draft_key(case, incident)
+    messages.success(request, _("The incident was saved.") if incident else _("The incident was recorded."))
+    return redirect("incidents:detail", incident_id=saved.pk)
+
+
+def _token(request: HttpRequest) -> UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("idempotency_token", ""))
+    except ValueError:
+        return None  # the form reports the missing token next to the submit button
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def incident_create(request: HttpRequest) -> HttpResponse:
+    """Record an incident in ?case= (investigators and leads of an open case)."""
+    try:
+        case_id = uuid.UUID(request.GET.get("case", ""))
+    except ValueError:
+        case_id = None
+    if case_id is None:
+        cases = Case.objects.filter(
+            pk__in=case_ids_with_roles(request.user, CONTRIBUTING_ROLES), status=CaseStatus.OPEN
+        )
+        return render(request, "incidents/choose_case.html", {"cases": cases.order_by("reference")})
+    case = case_for_member(user=request.user, case_id=case_id)
+    if case is None:
+        raise Http404
+    _require_contribution(request, case)
+    return _edit(request, case=case, incident=None)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def incident_edit(request: HttpRequest, incident_id: UUID) -> HttpResponse:
+    """Change an incident, add sources, allegations and casualty figures (investigators and leads, open case)."""
+    incident = _visible_incident(request, incident_id)
+    _require_contribution(request, incident.case)
+    return _edit(request, case=incident.case, incident=incident)

@@ -1,0 +1,466 @@
+"""The incident pages: list (filters, search, sorting, pages, CSV) and one incident's page.
+
+People: alice leads the case, rita reviews, ivan investigates, olga observes; mallory leads another case;
+oscar belongs to none (tests/incidents/test_api.py, make_people).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from apps.evidence.enums import ReviewStatus
+from apps.evidence.models import Derivative, IncidentLink
+from apps.incidents.enums import CasualtyScope, VerificationStatus, WeaponConfidence
+from apps.incidents.models import Allegation, AllegedWeapon, CasualtyFigure, Incident, IncidentType
+from apps.review.services import incident_verification_set
+from apps.sources.enums import SourceType
+from apps.weapons.models import WeaponType
+from tests.accounts.helpers import login_verified
+from tests.cases.conftest import People
+from tests.factories import EvidenceItemFactory, IncidentFactory, SourceFactory
+from tests.incidents.test_api import make_people
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("incidents:list")
+CSV = reverse("incidents:export_csv")
+
+
+@pytest.fixture
+def people(db: None) -> People:
+    return make_people()
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    login_verified(client, user)
+    return client
+
+
+def assert_no_inline_code(html: str) -> None:
+    """The CSP forbids inline script and style: no <script> without src (JSON data blocks aside), no style=, no on*=."""
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assert " style=" not in html
+    assert re.findall(r"<[^>]+\son[a-z]+=", html) == []
+
+
+def incident(people: People, title: str, **values: Any) -> Incident:
+    return IncidentFactory(case=people.case, title=title, **values)
+
+
+def titles(response: Any) -> list[str]:
+    return [row.title for row in response.context["page"].object_list]
+
+
+# --- List ---------------------------------------------------------------------------------------
+
+
+def test_list_shows_only_the_users_cases(people: People) -> None:
+    incident(people, "Shelling of Irpin")
+    IncidentFactory(title="Elsewhere")  # another case
+    response = client_for(people.observer).get(LIST)
+    assert response.status_code == 200
+    assert titles(response) == ["Shelling of Irpin"]
+    assert client_for(people.outsider).get(LIST).context["page"].paginator.count == 0
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(people: People) -> None:
+    response = Client().get(LIST)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_list_filters_by_date_place_status_and_type(people: People) -> None:
+    irpin = incident(
+        people,
+        "Irpin",
+        start_at=datetime(2022, 3, 6, 8, tzinfo=UTC),
+        admin1="Kyiv oblast",
+        verification_status=VerificationStatus.VERIFIED,
+    )
+    irpin.incident_types.set(IncidentType.objects.filter(code="attack-on-civilians"))
+    incident(people, "Volnovakha", start_at=datetime(2022, 2, 24, tzinfo=UTC), admin1="Donetsk oblast")
+    client = client_for(people.investigator)
+    assert titles(client.get(LIST, {"start_after": "2022-03-01"})) == ["Irpin"]
+    assert titles(client.get(LIST, {"start_before": "2022-03-01"})) == ["Volnovakha"]
+    assert titles(client.get(LIST, {"admin1": "donetsk oblast"})) == ["Volnovakha"]
+    assert titles(client.get(LIST, {"verification_status": "verified"})) == ["Irpin"]
+    assert titles(client.get(LIST, {"incident_type": "attack-on-civilians"})) == ["Irpin"]
+    assert titles(client.get(LIST, {"case": str(people.case.pk)})) == ["Irpin", "Volnovakha"]
+
+
+def test_weapon_filter_includes_child_types(people: People) -> None:
+    family = WeaponType.objects.get(slug="multiple-launch-rocket-systems")
+    child = WeaponType.objects.get(slug="9m27k-cargo-rocket")  # BM-27 Uragan's cargo rocket, two levels below
+    alleged = incident(people, "Cluster strike")
+    incident(people, "Other")
+    allegation = Allegation.objects.create(
+        case=people.case,
+        incident=alleged,
+        source=SourceFactory(case=people.case),
+        asserted_on=date(2022, 3, 7),
+        summary="Cluster munitions used",
+    )
+    AllegedWeapon.objects.create(allegation=allegation, weapon_type=child)
+    client = client_for(people.investigator)
+    assert titles(client.get(LIST, {"weapon": family.slug})) == ["Cluster strike"]
+    assert titles(client.get(LIST, {"weapon": child.slug})) == ["Cluster strike"]
+
+
+def test_has_approved_evidence_filter(people: People) -> None:
+    with_evidence = incident(people, "With approved evidence")
+    incident(people, "Without")
+    item = EvidenceItemFactory(case=people.case, review_status=ReviewStatus.APPROVED)
+    IncidentLink.objects.create(item=item, incident=with_evidence)
+    client = client_for(people.investigator)
+    assert titles(client.get(LIST, {"has_approved_evidence": "true"})) == ["With approved evidence"]
+    assert titles(client.get(LIST, {"has_approved_evidence": "false"})) == ["Without"]
+
+
+def test_invalid_filter_is_reported_and_the_others_still_apply(people: People) -> None:
+    incident(people, "Irpin", admin1="Kyiv oblast")
+    incident(people, "Volnovakha", admin1="Donetsk oblast")
+    response = client_for(people.investigator).get(LIST, {"start_after": "not a date", "admin1": "Kyiv oblast"})
+    assert response.status_code == 200
+    assert titles(response) == ["Irpin"]
+    assert "Enter a valid date." in response.content.decode()
+
+
+def test_search_matches_title_narrative_and_place(people: People) -> None:
+    incident(people, "Shelling of a school", narrative="Witnesses heard rockets")
+    incident(people, "Fire", place_name="Irpin")
+    incident(people, "Unrelated")
+    client = client_for(people.investigator)
+    assert titles(client.get(LIST, {"search": "rockets"})) == ["Shelling of a school"]
+    assert titles(client.get(LIST, {"search": "irpin"})) == ["Fire"]
+    assert titles(client.get(LIST, {"search": "shelling -school"})) == []
+
+
+def test_search_finds_ukrainian_words(people: People) -> None:
+    incident(people, "Обстріл Ірпеня")
+    incident(people, "Інше")
+    assert titles(client_for(people.investigator).get(LIST, {"search": "Ірпеня"})) == ["Обстріл Ірпеня"]
+
+
+def test_search_runs_on_the_configured_database(people: People) -> None:
+    incident(people, "Shelling of a school")
+    client = client_for(people.investigator)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(LIST, {"search": "school"})
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    if connection.vendor == "postgresql":
+        assert "to_tsvector" in sql
+        assert "websearch_to_tsquery" in sql
+    else:
+        assert "LIKE" in sql
+
+
+def test_sorting_by_each_column(people: People) -> None:
+    incident(people, "B", start_at=datetime(2022, 3, 1, tzinfo=UTC), admin1="Z oblast", verification_status="verified")
+    incident(people, "A", start_at=datetime(2022, 3, 2, tzinfo=UTC), admin1="Y oblast", verification_status="disputed")
+    incident(
+        people, "C", start_at=datetime(2022, 3, 3, tzinfo=UTC), admin1="X oblast", verification_status="unverified"
+    )
+    client = client_for(people.investigator)
+    assert titles(client.get(LIST)) == ["C", "A", "B"]  # newest first by default
+    assert titles(client.get(LIST, {"sort": "start"})) == ["B", "A", "C"]
+    assert titles(client.get(LIST, {"sort": "title"})) == ["A", "B", "C"]
+    assert titles(client.get(LIST, {"sort": "-title"})) == ["C", "B", "A"]
+    assert titles(client.get(LIST, {"sort": "place"})) == ["C", "A", "B"]
+    assert titles(client.get(LIST, {"sort": "status"})) == ["A", "C", "B"]
+    assert titles(client.get(LIST, {"sort": "nonsense"})) == ["C", "A", "B"]
+
+
+def test_sort_links_keep_the_filters_and_say_which_way(people: People) -> None:
+    incident(people, "A", admin1="Kyiv oblast")
+    html = client_for(people.investigator).get(LIST, {"admin1": "Kyiv oblast", "sort": "title"}).content.decode()
+    assert 'href="?admin1=Kyiv+oblast&amp;sort=-title"' in html
+    assert '<th scope="col" aria-sort="ascending"><a href="?admin1=Kyiv+oblast&amp;sort=-title">' in html
+
+
+def test_pages_of_25(people: People) -> None:
+    for number in range(27):
+        incident(people, f"Incident {number:02d}", start_at=datetime(2022, 3, 1, number % 24, tzinfo=UTC))
+    client = client_for(people.investigator)
+    first = client.get(LIST, {"sort": "title"})
+    assert len(titles(first)) == 25
+    second = client.get(LIST, {"sort": "title", "page": "2"})
+    assert titles(second) == ["Incident 25", "Incident 26"]
+    assert 'href="?sort=title&amp;page=2"' in first.content.decode()
+
+
+def _list_queries(client: Client, **params: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, params)
+    assert response.status_code == 200
+    return len(queries.captured_queries)
+
+
+def _rich_incident(people: People, title: str) -> Incident:
+    made = incident(people, title, admin1="Kyiv oblast")
+    allegation = Allegation.objects.create(
+        case=people.case,
+        incident=made,
+        source=SourceFactory(case=people.case),
+        asserted_on=date(2022, 3, 7),
+        summary="x",
+    )
+    AllegedWeapon.objects.create(allegation=allegation, weapon_type=WeaponType.objects.get(slug="9m27k-cargo-rocket"))
+    made.incident_types.set(IncidentType.objects.all()[:2])
+    made.tags.add("a", "b")
+    IncidentLink.objects.create(item=EvidenceItemFactory(case=people.case), incident=made)
+    return made
+
+
+def test_list_query_count_does_not_grow_with_rows(people: People) -> None:
+    client = client_for(people.investigator)
+    filtered = {"search": "one", "admin1": "Kyiv oblast", "has_approved_evidence": "false", "weapon": "bm-27-uragan"}
+    _rich_incident(people, "One")
+    plain, narrowed = _list_queries(client), _list_queries(client, **filtered)
+    _rich_incident(people, "Two one")
+    _rich_incident(people, "Three one")
+    assert [len(titles(client.get(LIST))), len(titles(client.get(LIST, {"search": "one"})))] == [3, 3]
+    assert _list_queries(client) == plain
+    assert _list_queries(client, **filtered) == narrowed
+
+
+def test_list_page_has_no_inline_code(people: People) -> None:
+    _rich_incident(people, "One")
+    assert_no_inline_code(client_for(people.investigator).get(LIST).content.decode())
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def read_csv(response: Any) -> list[dict[str, str]]:
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"))))
+
+
+def test_csv_has_every_matching_row_with_its_columns(people: People) -> None:
+    irpin = incident(
+        people,
+        "Fires in Irpin",
+        start_at=datetime(2022, 3, 6, tzinfo=UTC),
+        start_precision="day",
+        place_name="Irpin",
+        admin1="Kyiv oblast",
+        admin2="Bucha raion",
+        admin3="Irpin urban hromada",
+        latitude=Decimal("50.521800"),
+        longitude=Decimal("30.250600"),
+    )
+    irpin.incident_types.set(
+        IncidentType.objects.filter(code__in=["attack-on-civilians", "attack-on-civilian-objects"])
+    )
+    IncidentLink.objects.create(item=EvidenceItemFactory(case=people.case), incident=irpin)
+    for number in range(30):
+        incident(people, f"Filler {number}", admin1="Donetsk oblast")
+    response = client_for(people.investigator).get(CSV, {"admin1": "Kyiv oblast"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="incidents-')
+    rows = read_csv(response)
+    assert rows == [
+        {
+            "id": str(irpin.pk),
+            "case_reference": "UA-2022-0001",
+            "title": "Fires in Irpin",
+            "start_at": "2022-03-06T00:00:00+00:00",
+            "start_precision": "day",
+            "end_at": "",
+            "end_precision": "",
+            "place_name": "Irpin",
+            "country_code": "UA",
+            "admin1": "Kyiv oblast",
+            "admin2": "Bucha raion",
+            "admin3": "Irpin urban hromada",
+            "latitude": "50.521800",
+            "longitude": "30.250600",
+            "location_precision": "settlement",
+            "incident_types": "attack-on-civilian-objects;attack-on-civilians",
+            "tags": "",
+            "verification_status": "unverified",
+            "allegation_count": "0",
+            "evidence_count": "1",
+        }
+    ]
+    everything = read_csv(client_for(people.investigator).get(CSV))
+    assert len(everything) == 31  # no pagination
+
+
+def test_csv_uses_the_search_and_need_to_know(people: People) -> None:
+    incident(people, "Shelling of a school")
+    incident(people, "Other")
+    IncidentFactory(title="Shelling elsewhere")  # another case
+    rows = read_csv(client_for(people.investigator).get(CSV, {"search": "shelling"}))
+    assert [row["title"] for row in rows] == ["Shelling of a school"]
+    assert read_csv(client_for(people.outsider).get(CSV)) == []
+
+
+def test_csv_defuses_spreadsheet_formulas(people: People) -> None:
+    incident(people, '=HYPERLINK("http://evil")', place_name="+1")
+    (row,) = read_csv(client_for(people.investigator).get(CSV))
+    assert row["title"] == '\'=HYPERLINK("http://evil")'
+    assert row["place_name"] == "'+1"
+
+
+def test_csv_query_count_does_not_grow_with_rows(people: People) -> None:
+    client = client_for(people.investigator)
+    _rich_incident(people, "One")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            read_csv(client.get(CSV))
+        return len(queries.captured_queries)
+
+    one = count()
+    _rich_incident(people, "Two")
+    _rich_incident(people, "Three")
+    assert count() == one
+
+
+# --- One incident -------------------------------------------------------------------------------
+
+
+def _full_incident(people: People, *, allegations: int = 1, items: int = 1) -> Incident:
+    made = incident(
+        people,
+        "Fires in Irpin",
+        narrative="Fires burned after attacks.",
+        start_at=datetime(2022, 3, 6, tzinfo=UTC),
+        start_precision="day",
+        place_name="Irpin",
+        admin1="Kyiv oblast",
+        admin2="Bucha raion",
+        latitude=Decimal("50.521800"),
+        longitude=Decimal("30.250600"),
+    )
+    made.incident_types.set(IncidentType.objects.filter(code="attack-on-civilians"))
+    weapon = WeaponType.objects.get(slug="9m27k-cargo-rocket")
+    for number in range(allegations):
+        source = SourceFactory(
+            case=people.case,
+            title=f"Witness statement {number}",
+            source_type=SourceType.WITNESS_ACCOUNT,
+            witness_name=f"Secret Witness {number}",
+            witness_contact="+380 00 000 0000",
+        )
+        allegation = Allegation.objects.create(
+            case=people.case,
+            incident=made,
+            source=source,
+            asserted_on=date(2022, 3, 7),
+            claimant="NATO Secretary General",
+            summary=f"Cluster munitions used {number}",
+        )
+        AllegedWeapon.objects.create(
+            allegation=allegation, weapon_type=weapon, confidence=WeaponConfidence.PROBABLE, basis="remnants"
+        )
+    first = CasualtyFigure.objects.create(
+        case=people.case,
+        scope=CasualtyScope.INCIDENT,
+        incident=made,
+        reporter="OHCHR",
+        as_of=date(2022, 3, 3),
+        killed=249,
+        injured=553,
+    )
+    CasualtyFigure.objects.create(
+        case=people.case,
+        scope=CasualtyScope.INCIDENT,
+        incident=made,
+        reporter="OHCHR",
+        as_of=date(2022, 3, 4),
+        killed=331,
+        injured=675,
+        supersedes=first,
+    )
+    for number in range(items):
+        item = EvidenceItemFactory(case=people.case, is_graphic=number == 0)
+        Derivative.objects.create(
+            item=item,
+            kind="thumbnail",
+            blurred=item.is_graphic,
+            storage_name=f"derivatives/x{number}",
+            sha256="sha256:" + "0" * 64,
+            size_bytes=10,
+            content_type="image/jpeg",
+            width=320,
+            height=240,
+            tool="test",
+        )
+        IncidentLink.objects.create(item=item, incident=made)
+    return made
+
+
+def test_incident_page_shows_everything(people: People) -> None:
+    made = _full_incident(people)
+    incident_verification_set(
+        incident=made, user=people.reviewer, status=VerificationStatus.PARTIALLY_VERIFIED, reason="Geolocated the photo"
+    )
+    response = client_for(people.investigator).get(reverse("incidents:detail", args=[made.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Fires burned after attacks." in html
+    assert '<span data-testid="coordinates">50.521800, 30.250600</span>' in html
+    assert "<dd>Kyiv oblast</dd>" in html
+    assert "<dd>Bucha raion</dd>" in html
+    assert '<time datetime="2022-03-06T00:00:00+00:00">2022-03-06</time> <span class="precision">(Day)</span>' in html
+    assert "Cluster munitions used 0" in html
+    assert "NATO Secretary General" in html
+    assert " — Probable" in html
+    assert "Secret Witness 0" in html
+    assert html.count("<tr") >= 3
+    assert "corrects figure #" in html
+    assert "corrected by #" in html
+    thumbnail = reverse("evidence:item_preview", args=[made.evidence_items.get().pk, "thumbnail"])
+    assert f'src="{thumbnail}"' in html
+    assert 'class="thumbnail blurred"' in html
+    assert "Partially verified" in html
+    assert "Geolocated the photo" in html
+    assert reverse("comments:incident_comments", args=[made.pk]) in html
+    assert reverse("incidents:edit", args=[made.pk]) in html
+    assert "/media/" not in html  # never a storage address
+    assert "derivatives/x0" not in html
+    assert_no_inline_code(html)
+
+
+def test_observer_does_not_see_witness_identity_nor_the_edit_link(people: People) -> None:
+    made = _full_incident(people)
+    html = client_for(people.observer).get(reverse("incidents:detail", args=[made.pk])).content.decode()
+    assert "Secret Witness" not in html
+    assert "+380" not in html
+    assert "Witness identities are hidden" in html
+    assert reverse("incidents:edit", args=[made.pk]) not in html
+
+
+def test_incident_of_another_case_is_not_found(people: People) -> None:
+    made = _full_incident(people)
+    assert client_for(people.other_member).get(reverse("incidents:detail", args=[made.pk])).status_code == 404
+    assert client_for(people.outsider).get(reverse("incidents:detail", args=[made.pk])).status_code == 404
+
+
+def test_incident_page_queries_do_not_grow_with_allegations_and_items(people: People) -> None:
+    client = client_for(people.investigator)
+    small = _full_incident(people, allegations=1, items=1)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("incidents:detail", args=[small.pk]))
+    few = len(queries.captured_queries)
+    large = _full_incident(people, allegations=3, items=3)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("incidents:detail", args=[large.pk]))
+    assert len(queries.captured_queries) == few
