@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.timezones import time_zone_names
 
 
 class SignInForm(AuthenticationForm):
@@ -49,3 +53,20 @@ class OwnPasswordChangeForm(PasswordChangeForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["old_password"].help_text = _("Your current password, to confirm that it is you.")
+
+
+class TimeZoneForm(forms.Form):
+    """The user's display time zone: one of the IANA zones this machine knows, or empty for the site's."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Pages show dates and times in this zone. They are always recorded in UTC."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        default = format_lazy(_("The site's time zone ({zone})"), zone=settings.TIME_ZONE)
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above; narrows the type for mypy)
+        field.choices = [("", default), *((name, name) for name in time_zone_names())]

@@ -1,4 +1,9 @@
-"""Second factor required: reviewers, leads and admins reach nothing before their session is OTP-verified."""
+"""Per-request middleware of accounts.
+
+TwoFactorRequiredMiddleware: reviewers, leads and admins reach nothing before
+their session is OTP-verified. UserTimeZoneMiddleware: pages show times in the
+signed-in user's time zone.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import requires_two_factor
 from apps.accounts.security import user_has_second_factor, user_is_verified
+from apps.accounts.timezones import user_time_zone
 
 # The pages a half-signed-in user needs to finish signing in, sign out or
 # change language, and the load balancer's health check (by URL name).
@@ -73,3 +80,27 @@ class TwoFactorRequiredMiddleware:
         if request.method in ("GET", "HEAD"):
             target = f"{target}?{urlencode({'next': request.get_full_path()})}"
         return HttpResponseRedirect(target)
+
+
+class UserTimeZoneMiddleware:
+    """Activate the signed-in user's display time zone for this request; anyone else gets settings.TIME_ZONE.
+
+    Goes after AuthenticationMiddleware. The active zone is thread-local, so it
+    is reset after every response: a worker thread must not carry one user's
+    zone into the next request. API token requests are authenticated later, by
+    DRF, and see the default zone; the API answers in UTC anyway.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.time_zone:
+            timezone.activate(user_time_zone(user))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

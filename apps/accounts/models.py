@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.enums import CaseRole, SecurityEventKind
+from apps.accounts.timezones import time_zone_validate
 from apps.common.models import TimeStampedModel
 
 
@@ -13,6 +14,17 @@ class User(AbstractUser):
     Being staff or superuser here does not open any case's evidence: access
     to a case comes only from a CaseMembership (need-to-know).
     """
+
+    # No choices on the field: the IANA list changes with tzdata, and a migration per
+    # tzdata release would follow. The form offers the list; the validator checks names.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[time_zone_validate],
+        help_text=_("Times are shown in this zone. Empty: the site's zone (Europe/Kyiv unless configured otherwise)."),
+    )
 
     class Meta:
         verbose_name = _("user")

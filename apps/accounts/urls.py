@@ -13,4 +13,5 @@ urlpatterns = [
     path("security/two-factor/off/", views.two_factor_disable, name="two_factor_disable"),
     path("security/recovery-codes/", views.recovery_codes_regenerate, name="recovery_codes_regenerate"),
     path("security/password/", views.password_change, name="password_change"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

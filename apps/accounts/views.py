@@ -25,6 +25,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -33,7 +34,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from apps.accounts.forms import CodeForm, OwnPasswordChangeForm, SignInCodeForm, SignInForm
+from apps.accounts.forms import CodeForm, OwnPasswordChangeForm, SignInCodeForm, SignInForm, TimeZoneForm
 from apps.accounts.models import User
 from apps.accounts.permissions import requires_two_factor
 from apps.accounts.security import (
@@ -50,6 +51,7 @@ from apps.accounts.security import (
     user_is_verified,
     user_password_change,
 )
+from apps.accounts.timezones import user_time_zone, user_time_zone_set
 
 if TYPE_CHECKING:
     from apps.accounts.models import User as UserType
@@ -305,7 +307,24 @@ def security(request: HttpRequest) -> HttpResponse:
             "verified": user_is_verified(user),
             "recovery_codes_left": recovery_codes_remaining(user=user),
             "events": security_events_recent(user=user),
+            "current_zone": user_time_zone(user).key,
         },
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The user's display preferences: the time zone pages show times in (the language is the switcher's)."""
+    user: UserType = request.user  # type: ignore[assignment]
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        user_time_zone_set(user=user, time_zone=form.cleaned_data["time_zone"])
+        messages.success(request, _("Your time zone is saved."))
+        return redirect("accounts:preferences")
+    return render(
+        request, "accounts/preferences.html", {"form": form, "zone": user_time_zone(user), "now": timezone.now()}
     )
 
 
