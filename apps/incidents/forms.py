@@ -315,8 +315,9 @@ def source_choices(sources: Sequence[Source], new_rows: int) -> list[tuple[str, 
 class SourceForm(forms.Form):
     """A new source of the case, added with the incident (existing sources are chosen on the allegation rows)."""
 
+    # A blank first choice: a row left untouched sends nothing and is skipped, rather than being half filled in.
     source_type = forms.ChoiceField(
-        label=_("Type"), choices=SourceType.choices, help_text=_("What kind of source this is.")
+        label=_("Type"), choices=[("", "—"), *SourceType.choices], help_text=_("What kind of source this is.")
     )
     title = forms.CharField(
         label=_("Title"), max_length=500, help_text=_("The report's, statement's or post's title or first words.")

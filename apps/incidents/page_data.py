@@ -21,6 +21,7 @@ from apps.evidence.models import Derivative, EvidenceItem
 from apps.evidence.permissions import visible_items
 from apps.incidents.filters import IncidentFilter
 from apps.incidents.models import Allegation, CasualtyFigure, Incident
+from apps.incidents.permissions import visible_incidents
 from apps.incidents.selectors import allegation_list, casualty_figure_list, incident_list
 from apps.review.selectors import incident_verification_history
 from apps.sources.models import Source
@@ -52,6 +53,8 @@ DEFAULT_SORT = "-start"
 # Between the levels of a weapon type's path in the taxonomy (a single right-pointing angle quotation mark).
 PATH_SEPARATOR = " \u203a "
 
+# The most rows of a case's incidents the place search reads (a page must stay small on a large case).
+MAX_CASE_PLACES = 2000
 GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.json"
 
 
@@ -169,15 +172,15 @@ def known_places(*, user: User | AnonymousUser, case: Case) -> list[dict[str, An
     comes from ("case" or "gazetteer"). One query.
     """
     rows = (
-        incident_list(user=user)
+        visible_incidents(user)
         .filter(case=case)
         .exclude(place_name="")
         .order_by("place_name", "-start_at")
         .values_list("place_name", "admin1", "admin2", "admin3", "latitude", "longitude", "location_precision")
-    )
+    )[:MAX_CASE_PLACES]
     places: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for name, admin1, admin2, admin3, latitude, longitude, precision in rows.iterator():
+    for name, admin1, admin2, admin3, latitude, longitude, precision in rows:
         key = normalize_term(name)
         if key in seen:
             continue
