@@ -37,9 +37,12 @@ from apps.incidents.selectors import (
 )
 from apps.incidents.serializers import (
     MAX_BIGINT,
+    AllegationInputSerializer,
     AllegationSerializer,
+    CasualtyFigureInputSerializer,
     CasualtyFigureSerializer,
     IncidentCreateSerializer,
+    IncidentInputSerializer,
     IncidentSerializer,
 )
 from apps.incidents.services import (
@@ -139,7 +142,9 @@ class IncidentDetailView(generics.RetrieveUpdateAPIView):  # type: ignore[type-a
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.get_object()
         _require_incident_edit(request, incident)
-        given = self.get_serializer(incident, data=request.data, partial=True)
+        given = IncidentInputSerializer(
+            incident, data=request.data, partial=True, context=self.get_serializer_context()
+        )
         given.is_valid(raise_exception=True)
         values = dict(given.validated_data)
         incident_types = values.pop("incident_types", None)
@@ -177,7 +182,7 @@ class IncidentAllegationsView(generics.ListCreateAPIView):  # type: ignore[type-
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.incident()
         _require_incident_edit(request, incident)
-        given = AllegationSerializer(data=request.data, context=self.get_serializer_context())
+        given = AllegationInputSerializer(data=request.data, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
         values = given.field_values()
         source = values.pop("source")
@@ -210,7 +215,9 @@ class AllegationDetailView(generics.RetrieveUpdateAPIView):  # type: ignore[type
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         allegation = self.get_object()
         require_contribution(request.user, allegation.case)
-        given = AllegationSerializer(allegation, data=request.data, partial=True, context=self.get_serializer_context())
+        given = AllegationInputSerializer(
+            allegation, data=request.data, partial=True, context=self.get_serializer_context()
+        )
         given.is_valid(raise_exception=True)
         run_service(
             lambda: allegation_update(
@@ -260,7 +267,7 @@ class CaseCasualtyFiguresView(generics.ListCreateAPIView):  # type: ignore[type-
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.case()
         require_contribution(request.user, case)
-        given = self.get_serializer(data=request.data)
+        given = CasualtyFigureInputSerializer(data=request.data, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
         created = run_service(
             lambda: casualty_figure_record(case=case, recorded_by=_acting_user(request), values=given.validated_data)

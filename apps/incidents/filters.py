@@ -13,6 +13,8 @@ import django_filters  # type: ignore[import-untyped]
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from apps.evidence.enums import ReviewStatus
 from apps.evidence.models import IncidentLink
@@ -40,11 +42,13 @@ class IncidentFilter(django_filters.FilterSet):
     )
     admin1 = django_filters.CharFilter(lookup_expr="iexact", help_text=_("Oblast (admin 1), exactly."))
     admin2 = django_filters.CharFilter(lookup_expr="iexact", help_text=_("Raion (admin 2), exactly."))
-    incident_type = django_filters.ModelMultipleChoiceFilter(
-        queryset=IncidentType.objects.all(),
-        to_field_name="code",
-        method="filter_incident_type",
-        help_text=_("An incident type's code; repeat the parameter for any of several types."),
+    incident_type = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=IncidentType.objects.all(),
+            to_field_name="code",
+            method="filter_incident_type",
+            help_text=_("An incident type's code; repeat the parameter for any of several types."),
+        )
     )
     weapon = django_filters.ModelChoiceFilter(
         queryset=WeaponType.objects.all(),

@@ -46,8 +46,8 @@ def _username(source: str, help_text: Any) -> serializers.CharField:
     return serializers.CharField(source=source, read_only=True, allow_null=True, help_text=help_text)
 
 
-class IncidentSerializer(SparseFieldsMixin, serializers.ModelSerializer[Incident]):
-    """Something that happened at a place and time, documented within a case; times and place carry their precision."""
+class IncidentInputSerializer(serializers.ModelSerializer[Incident]):
+    """What a client sends: every field, whatever ``?fields=`` asks of the answer."""
 
     incident_types = serializers.SlugRelatedField(
         many=True,
@@ -101,12 +101,16 @@ class IncidentSerializer(SparseFieldsMixin, serializers.ModelSerializer[Incident
         }
 
 
-class IncidentCreateSerializer(IncidentSerializer):
+class IncidentSerializer(SparseFieldsMixin, IncidentInputSerializer):
+    """Something that happened at a place and time, documented within a case; times and place carry their precision."""
+
+
+class IncidentCreateSerializer(IncidentInputSerializer):
     """A new incident: as an incident, with the case it goes into."""
 
     case = MemberCaseField(help_text=_("The id of the case the incident belongs to."))
 
-    class Meta(IncidentSerializer.Meta):
+    class Meta(IncidentInputSerializer.Meta):
         read_only_fields = ["id", "verification_status", "created_at", "updated_at"]
 
 
@@ -162,8 +166,8 @@ class MemberRecordField(serializers.PrimaryKeyRelatedField):  # type: ignore[typ
         return self.model._default_manager.filter(case_id__in=member_case_ids(request.user))
 
 
-class AllegationSerializer(SparseFieldsMixin, serializers.ModelSerializer[Allegation]):
-    """A named source asserting something on a date: a claim, not a finding."""
+class AllegationInputSerializer(serializers.ModelSerializer[Allegation]):
+    """What a client sends: every field, whatever ``?fields=`` asks of the answer."""
 
     source = MemberRecordField(  # type: ignore[assignment]  # a declared field, not Field.source
         model=Source, help_text=_("The id of the source making the claim (a source of the same case).")
@@ -208,8 +212,12 @@ class AllegationSerializer(SparseFieldsMixin, serializers.ModelSerializer[Allega
         return {name: value for name, value in self.validated_data.items() if name != "weapon_claims"}
 
 
-class CasualtyFigureSerializer(SparseFieldsMixin, serializers.ModelSerializer[CasualtyFigure]):
-    """Killed and injured as reported by one reporter, as of one date. Never changed: corrections supersede."""
+class AllegationSerializer(SparseFieldsMixin, AllegationInputSerializer):
+    """A named source asserting something on a date: a claim, not a finding."""
+
+
+class CasualtyFigureInputSerializer(serializers.ModelSerializer[CasualtyFigure]):
+    """What a client sends: every field, whatever ``?fields=`` asks of the answer."""
 
     recorded_by = _username("recorded_by.username", _("Who recorded the figure (username)."))
     superseded_by: serializers.ManyRelatedField = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
@@ -264,3 +272,7 @@ class CasualtyFigureSerializer(SparseFieldsMixin, serializers.ModelSerializer[Ca
         ]
         read_only_fields = ["id", "case", "superseded_by", "recorded_by", "created_at"]
         extra_kwargs = {"case": {"help_text": _("The id of the case.")}}
+
+
+class CasualtyFigureSerializer(SparseFieldsMixin, CasualtyFigureInputSerializer):
+    """Killed and injured as reported by one reporter, as of one date. Never changed: corrections supersede."""

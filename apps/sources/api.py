@@ -26,7 +26,7 @@ from apps.cases.serializers import MemberCaseSerializer, require_contribution
 from apps.common.schema import SPARSE_FIELDS
 from apps.sources.filters import SourceFilter
 from apps.sources.models import Source
-from apps.sources.serializers import SourceCreateSerializer, SourceSerializer
+from apps.sources.serializers import SourceCreateSerializer, SourceInputSerializer, SourceSerializer
 from apps.sources.services import WITNESS_IDENTITY_FIELDS, source_create, source_update
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class SourceDetailView(generics.RetrieveUpdateAPIView):  # type: ignore[type-arg
         source = self.get_object()
         _refuse_witness_identity(request, source.case)
         require_contribution(request.user, source.case)
-        given = self.get_serializer(source, data=request.data, partial=True)
+        given = SourceInputSerializer(source, data=request.data, partial=True, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
         try:
             source_update(source=source, values=given.validated_data)

@@ -14,12 +14,8 @@ from apps.sources.models import Source
 from apps.sources.services import WITNESS_IDENTITY_FIELDS
 
 
-class SourceSerializer(SparseFieldsMixin, serializers.ModelSerializer[Source]):
-    """Where information comes from: a report, a statement, a witness, a post.
-
-    ``witness_name`` and ``witness_contact`` are present only for members
-    whose role may see a witness's identity (not observers).
-    """
+class SourceInputSerializer(serializers.ModelSerializer[Source]):
+    """What a client sends: every field, whatever ``?fields=`` asks of the answer."""
 
     created_by = serializers.CharField(
         source="created_by.username",
@@ -52,6 +48,14 @@ class SourceSerializer(SparseFieldsMixin, serializers.ModelSerializer[Source]):
         read_only_fields = ["id", "case", "created_at", "updated_at"]
         extra_kwargs = {"case": {"help_text": _("The id of the case the source belongs to.")}}
 
+
+class SourceSerializer(SparseFieldsMixin, SourceInputSerializer):
+    """Where information comes from: a report, a statement, a witness, a post.
+
+    ``witness_name`` and ``witness_contact`` are present only for members
+    whose role may see a witness's identity (not observers).
+    """
+
     def to_representation(self, instance: Source) -> dict[str, Any]:
         data: dict[str, Any] = super().to_representation(instance)
         request = self.context.get("request")
@@ -61,10 +65,10 @@ class SourceSerializer(SparseFieldsMixin, serializers.ModelSerializer[Source]):
         return data
 
 
-class SourceCreateSerializer(SourceSerializer):
+class SourceCreateSerializer(SourceInputSerializer):
     """A new source: as a source, with the case it goes into."""
 
     case = MemberCaseField(help_text=_("The id of the case the source belongs to."))
 
-    class Meta(SourceSerializer.Meta):
+    class Meta(SourceInputSerializer.Meta):
         read_only_fields = ["id", "created_at", "updated_at"]

@@ -634,3 +634,20 @@ def test_the_list_query_count_does_not_grow_with_incidents(
         response = client.get(LIST)
 
     assert len(response.json()["results"]) == rows
+
+
+def test_sparse_fields_shape_the_answer_but_not_what_is_written(client: Client, people: People) -> None:
+    login_verified(client, people.investigator)
+
+    created = client.post(
+        f"{LIST}?fields=title", {**IRPIN, "case": str(people.case.pk)}, content_type="application/json"
+    )
+    incident = Incident.objects.get()
+    changed = client.patch(
+        f"{detail(incident)}?fields=title", {"narrative": "Changed", "admin2": "Irpin"}, content_type="application/json"
+    )
+
+    assert (created.status_code, created.json()) == (201, {"id": str(incident.pk), "title": "Fires in Irpin"})
+    assert changed.json() == {"id": str(incident.pk), "title": "Fires in Irpin"}
+    incident.refresh_from_db()
+    assert (incident.place_name, incident.narrative, incident.admin2) == ("Irpin", "Changed", "Irpin")

@@ -351,3 +351,18 @@ def test_the_list_query_count_does_not_grow_with_allegations(
         response = client.get(listing(incident))
 
     assert len(response.json()["results"]) == rows
+
+
+def test_sparse_fields_shape_the_answer_but_not_what_is_written(
+    client: Client, people: People, incident: Incident, source: Source
+) -> None:
+    login_verified(client, people.investigator)
+
+    created = client.post(f"{listing(incident)}?fields=summary", nato(source), content_type="application/json")
+
+    allegation = Allegation.objects.get()
+    assert (created.status_code, created.json()) == (
+        201,
+        {"id": str(allegation.pk), "summary": "Russia is using cluster munitions and vacuum bombs"},
+    )
+    assert (allegation.source, allegation.weapon_claims.count()) == (source, 2)

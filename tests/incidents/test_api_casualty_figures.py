@@ -309,3 +309,13 @@ def test_the_list_query_count_does_not_grow_with_figures(
         response = client.get(listing(people.case))
 
     assert len(response.json()["results"]) == rows * 2
+
+
+def test_sparse_fields_shape_the_answer_but_not_what_is_written(client: Client, people: People, ohchr: Source) -> None:
+    login_verified(client, people.investigator)
+
+    created = client.post(f"{listing(people.case)}?fields=killed", ohchr_figure(ohchr), content_type="application/json")
+
+    figure = CasualtyFigure.objects.get()
+    assert (created.status_code, created.json()) == (201, {"id": figure.pk, "killed": 364})
+    assert (figure.injured, figure.source) == (759, ohchr)

@@ -412,3 +412,16 @@ def test_the_list_query_count_does_not_grow_with_sources(
         response = client.get(LIST)
 
     assert len(response.json()["results"]) == rows
+
+
+def test_sparse_fields_shape_the_answer_but_not_what_is_written(client: Client, people: People) -> None:
+    source = SourceFactory(case=people.case, title="Report")
+    login_verified(client, people.investigator)
+
+    response = client.patch(
+        f"{detail(source)}?fields=title", {"title": "Update", "author": "OHCHR staff"}, content_type="application/json"
+    )
+
+    assert response.json() == {"id": str(source.pk), "title": "Update"}
+    source.refresh_from_db()
+    assert (source.title, source.author) == ("Update", "OHCHR staff")
