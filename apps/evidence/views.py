@@ -13,12 +13,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -28,10 +32,12 @@ from apps.custody.enums import CustodyAction
 from apps.custody.selectors import custody_events_for_item, custody_verify
 from apps.evidence.enums import EvidenceKind, ProcessingStatus
 from apps.evidence.file_responses import evidence_file_response
-from apps.evidence.models import Derivative
-from apps.evidence.permissions import can_reveal_graphic, can_view_item
+from apps.evidence.geo import TimeComparison, capture_time_compare, haversine_km
+from apps.evidence.models import Derivative, PossibleDuplicate
+from apps.evidence.permissions import can_reveal_graphic, can_view_item, visible_items
 from apps.evidence.selectors import evidence_item_for_user
 from apps.evidence.services import evidence_file_access_record
+from apps.incidents.permissions import visible_incidents
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -39,6 +45,7 @@ if TYPE_CHECKING:
     from apps.custody.models import CustodyEvent
     from apps.custody.selectors import VerificationReport
     from apps.evidence.models import EvidenceItem
+    from apps.incidents.models import Incident
 
 
 @dataclass(frozen=True)
@@ -186,12 +193,222 @@ def _custody_context(request: HttpRequest, item: EvidenceItem) -> dict[str, Any]
     }
 
 
+# --- Examination: metadata, place and time against the incidents, look-alikes ------------------
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    label: str
+    latitude: float
+    longitude: float
+    kind: str  # "evidence" (the file's GPS), "declared" (the uploader's), "incident"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"lat": self.latitude, "lon": self.longitude, "label": self.label, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class DistanceRow:
+    """The file's GPS point against a declared location, in kilometres."""
+
+    point: MapPoint
+    km: float
+    precision: str  # how precisely the declared location is known, for the reader to weigh the distance
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    incident: Incident
+    url: str
+    comparison: TimeComparison | None
+
+
+@dataclass(frozen=True)
+class DuplicateRow:
+    item: EvidenceItem
+    algorithm: str
+    distance: int
+
+
+def _point(label: str, latitude: Decimal | None, longitude: Decimal | None, kind: str) -> MapPoint | None:
+    if latitude is None or longitude is None:
+        return None
+    return MapPoint(label=label, latitude=float(latitude), longitude=float(longitude), kind=kind)
+
+
+def _incident_url(incident: Incident) -> str:
+    # The incident pages are built alongside; until their route exists the title is shown without a link.
+    try:
+        return reverse("incidents:detail", args=[incident.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _duration(seconds: object) -> str:
+    try:
+        total = Decimal(str(seconds))
+    except (InvalidOperation, ValueError):
+        return ""
+    if not total.is_finite() or total < 0:
+        return ""
+    whole = int(total)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _dimensions(metadata: Mapping[str, Any]) -> str:
+    candidates: list[Any] = [metadata.get("image")]
+    ffprobe = metadata.get("ffprobe")
+    if isinstance(ffprobe, Mapping) and isinstance(ffprobe.get("streams"), list):
+        candidates.extend(ffprobe["streams"])
+    for candidate in candidates:
+        if isinstance(candidate, Mapping):
+            width, height = candidate.get("width"), candidate.get("height")
+            if isinstance(width, int) and isinstance(height, int):
+                return f"{width} \u00d7 {height}"  # the multiplication sign
+    return ""
+
+
+def metadata_rows(item: EvidenceItem, *, show_identity: bool) -> list[tuple[str, str]]:
+    """The extracted metadata a reader looks for first, as (label, value) rows; empty values left out.
+
+    The byline and copyright of the file can name its author: only for roles that see identities.
+    """
+    metadata: Mapping[str, Any] = item.metadata if isinstance(item.metadata, Mapping) else {}
+    ffprobe = metadata.get("ffprobe")
+    media_format = ffprobe.get("format") if isinstance(ffprobe, Mapping) else None
+    pdf = metadata.get("pdf")
+    camera = " ".join(part for part in (item.camera_make, item.camera_model) if part)
+    gps = ""
+    if item.extracted_latitude is not None and item.extracted_longitude is not None:
+        gps = f"{item.extracted_latitude}, {item.extracted_longitude}"
+        if item.extracted_altitude_m is not None:
+            gps += " " + _("(altitude %(metres)s m)") % {"metres": item.extracted_altitude_m}
+    rows = [
+        (_("Content type"), item.detected_content_type or item.declared_content_type),
+        (_("Camera"), camera),
+        (_("Captured at (from metadata)"), _datetime_text(item.extracted_captured_at)),
+        (_("GPS position (from metadata)"), gps),
+        (_("Dimensions (pixels)"), _dimensions(metadata)),
+        (_("Duration"), _duration(media_format.get("duration")) if isinstance(media_format, Mapping) else ""),
+        (_("Pages"), str(pdf.get("page_count", "")) if isinstance(pdf, Mapping) else ""),
+        (_("Caption (from metadata)"), item.extracted_caption),
+    ]
+    if show_identity:
+        rows.append((_("Credit (from metadata)"), item.extracted_credit))
+    return [(label, value) for label, value in rows if value]
+
+
+def _datetime_text(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return dateformat.format(timezone.localtime(value), "Y-m-d H:i:s O")
+
+
+def _examination_context(request: HttpRequest, item: EvidenceItem, *, show_identity: bool) -> dict[str, Any]:
+    """What the content analysis compares: the file's own place and time against the declared ones, look-alikes.
+
+    Two queries: the item's incidents (need-to-know: visible_incidents), its possible duplicates (each other
+    item only if the user may see it).
+    """
+    incidents = list(
+        visible_incidents(request.user).filter(evidence_links__item=item).order_by("start_at", "id").distinct()
+    )
+    visible = visible_items(request.user).values("pk")
+    duplicates = [
+        DuplicateRow(
+            item=link.duplicate_of if link.item_id == item.pk else link.item,
+            algorithm=link.algorithm,
+            distance=link.distance,
+        )
+        for link in PossibleDuplicate.objects.filter(
+            Q(item=item, duplicate_of__in=visible) | Q(duplicate_of=item, item__in=visible)
+        )
+        .select_related("item__case", "duplicate_of__case")
+        .order_by("distance", "id")
+    ]
+    gps = _point(_("GPS position in the file"), item.extracted_latitude, item.extracted_longitude, "evidence")
+    declared = _point(
+        item.declared_place_name or _("Declared place of capture"),
+        item.declared_latitude,
+        item.declared_longitude,
+        "declared",
+    )
+    incident_points = [
+        (incident, _point(incident.title, incident.latitude, incident.longitude, "incident")) for incident in incidents
+    ]
+    distances = []
+    if gps is not None:
+        if declared is not None:
+            distances.append(DistanceRow(point=declared, km=_km(gps, declared), precision=""))
+        for incident, point in incident_points:
+            if point is not None:
+                distances.append(
+                    DistanceRow(point=point, km=_km(gps, point), precision=incident.get_location_precision_display())
+                )
+    captured_at, captured_source = item.extracted_captured_at, "metadata"
+    if captured_at is None:
+        captured_at, captured_source = item.declared_captured_at, "declared"
+    rows = [
+        IncidentRow(
+            incident=incident,
+            url=_incident_url(incident),
+            comparison=None
+            if captured_at is None
+            else capture_time_compare(
+                captured_at=captured_at,
+                start_at=incident.start_at,
+                start_precision=incident.start_precision,
+                end_at=incident.end_at,
+                end_precision=incident.end_precision,
+            ),
+        )
+        for incident in incidents
+    ]
+    points = [point for point in (gps, declared, *(point for _incident, point in incident_points)) if point]
+    raw = item.metadata if isinstance(item.metadata, Mapping) else {}
+    return {
+        "incident_rows": rows,
+        "captured_at": captured_at,
+        "captured_source": captured_source,
+        "gps_point": gps,
+        "declared_point": declared,
+        "distances": distances,
+        "map_points": [point.as_json() for point in points],
+        "metadata_rows": metadata_rows(item, show_identity=show_identity),
+        "raw_metadata": json.dumps(raw, ensure_ascii=False, indent=2, sort_keys=True) if raw and show_identity else "",
+        "has_raw_metadata": bool(raw),
+        "duplicates": duplicates,
+    }
+
+
+def _km(a: MapPoint, b: MapPoint) -> float:
+    return haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+
+
+def _media_context(item: EvidenceItem, *, has_original: bool, revealed: bool) -> dict[str, Any]:
+    """How the page shows the file: a player for video and audio (the original, fetched only on play)."""
+    content_type = item.detected_content_type or item.declared_content_type
+    kind = item.kind if item.kind in (EvidenceKind.VIDEO, EvidenceKind.AUDIO) else ""
+    if not kind and content_type.startswith(("video/", "audio/")):
+        kind = content_type.split("/", 1)[0]
+    archived = has_original and item.processing_status == ProcessingStatus.ARCHIVED
+    playable = bool(kind) and archived and (not item.is_graphic or revealed)
+    return {"player": kind if playable else "", "player_type": content_type if playable else ""}
+
+
 @require_safe
 @login_required
 def item_detail(request: HttpRequest, item_id: UUID) -> HttpResponse:
-    """An item's record, its custody timeline and whether its chain verifies now."""
+    """An item's record, what its file says about itself, its custody timeline and whether its chain verifies now.
+
+    Showing the page writes no custody event: the preview is fetched by its own view, and a player's
+    original only when the user presses play (preload="none"), which item_original records.
+    """
     item = _viewable_item(request, item_id)
-    return render(request, "evidence/item_detail.html", _custody_context(request, item))
+    context = _custody_context(request, item)
+    context.update(_examination_context(request, item, show_identity=context["show_witness_identity"]))
+    context.update(_media_context(item, has_original=context["has_original"], revealed=context["revealed"]))
+    return render(request, "evidence/item_detail.html", context)
 
 
 @require_safe

@@ -172,8 +172,16 @@ def test_a_member_sees_the_items_record_and_hashes(client: Client, item: Evidenc
     assert '<dt>Description</dt><dd class="prose">Photo of the impact crater</dd>' in content
     assert '<dt>Original filename</dt><dd class="filename">crater.jpg</dd>' in content
     assert "<dt>Size</dt><dd>2.0\xa0KB (2048 bytes)</dd>" in content
-    assert f'<dt>SHA-256</dt><dd><code class="hash">{SHA256}</code></dd>' in content
-    assert f'<dt>SHA-512</dt><dd><code class="hash">{SHA512}</code></dd>' in content
+    assert (
+        f'<dt>SHA-256</dt><dd><code class="hash" id="hash-sha256">{SHA256}</code> '
+        '<button type="button" class="copy-button" data-copy="hash-sha256" aria-label="Copy the SHA-256">Copy</button>'
+        "</dd>"
+    ) in content
+    assert (
+        f'<dt>SHA-512</dt><dd><code class="hash" id="hash-sha512">{SHA512}</code> '
+        '<button type="button" class="copy-button" data-copy="hash-sha512" aria-label="Copy the SHA-512">Copy</button>'
+        "</dd>"
+    ) in content
     assert "<dt>Place collected</dt><dd>Irpin</dd>" in content
     assert "<dt>Collected at</dt><dd>2022-03-06 10:30:00 +0200</dd>" in content
     assert '<dt>Integrity</dt><dd class="integrity-unchecked">Not yet checked</dd>' in content
@@ -310,7 +318,7 @@ def test_hostile_details_and_filenames_are_escaped_on_the_page_and_in_the_report
 
         # description, filename, reason, a details key, a before value, a details value
         assert content.count(escaped) == 6
-        assert "<script" not in content
+        assert "<script>" not in content
         assert f'class="filename">{escaped}</' in content
 
 
@@ -323,27 +331,43 @@ def test_the_item_page_query_count_does_not_grow_with_events(
     client.force_login(member)
 
     # session, user, the user's roles, item with case, events, events again for
-    # verification, latest checkpoint, derivatives, integrity banner, unread notifications, review history,
-    # comment thread. On PostgreSQL verification streams through a raw server-side cursor, which the counter
-    # does not see, inside a savepoint, which it does (SAVEPOINT, RELEASE).
-    expected = 13 if connection.vendor == "postgresql" else 12
+    # verification, latest checkpoint, derivatives, the item's incidents, its possible duplicates, integrity
+    # banner, unread notifications, review history, comment thread. On PostgreSQL verification streams through
+    # a raw server-side cursor, which the counter does not see, inside a savepoint, which it does (SAVEPOINT,
+    # RELEASE).
+    expected = 15 if connection.vendor == "postgresql" else 14
     with django_assert_num_queries(expected):
         response = client.get(_detail_url(item))
 
     assert len(response.context["timeline"]) == events
 
 
-@pytest.mark.parametrize("url", [_detail_url, _report_url])
-def test_the_pages_load_only_the_sites_stylesheet_and_no_inline_css_or_js(
-    client: Client, item: EvidenceItem, member: User, url: Any
+def test_the_report_loads_only_the_sites_stylesheet_and_no_inline_css_or_js(
+    client: Client, item: EvidenceItem, member: User
 ) -> None:
     custody_record(item=item, action=CustodyAction.RECEIVED, actor_user=member)
     client.force_login(member)
 
-    content = client.get(url(item)).content.decode()
+    content = client.get(_report_url(item)).content.decode()
 
     assert re.findall(r"<link[^>]*>", content) == ['<link rel="stylesheet" href="/static/css/custos.css">']
     assert ("<script" in content, "<style" in content, " style=" in content) == (False, False, False)
+
+
+def test_the_item_page_loads_its_own_static_files_and_no_inline_css_or_js(
+    client: Client, item: EvidenceItem, member: User
+) -> None:
+    custody_record(item=item, action=CustodyAction.RECEIVED, actor_user=member)
+    client.force_login(member)
+
+    content = client.get(_detail_url(item)).content.decode()
+
+    assert re.findall(r"<link[^>]*>", content) == [
+        '<link rel="stylesheet" href="/static/css/custos.css">',
+        '<link rel="stylesheet" href="/static/evidence/evidence.css">',
+    ]
+    assert re.findall(r"<script[^>]*>", content) == ['<script src="/static/evidence/copy.js" defer>']
+    assert ("<style" in content, " style=" in content, re.search(r"\son[a-z]+=", content)) == (False, False, None)
 
 
 # --- The printable report ----------------------------------------------------------------------
