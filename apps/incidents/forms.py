@@ -287,6 +287,9 @@ class SourceReferenceField(forms.CharField):
         super().__init__(**kwargs)
         self.allowed: set[str] = set()
 
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        return {}  # no maxlength on a <select>
+
     def set_choices(self, choices: Sequence[tuple[str, str]]) -> None:
         self.widget.choices = [("", "—"), *choices]
         self.allowed = {value for value, _label in choices}

@@ -29,6 +29,7 @@ from apps.cases.permissions import case_is_open
 from apps.cases.selectors import case_for_member
 from apps.cases.serializers import contribution_refusal
 from apps.incidents.csv_export import incident_csv_lines
+from apps.incidents.enums import VerificationStatus
 from apps.incidents.forms import (
     AllegationFormSet,
     CasualtyFigureFormSet,
@@ -109,6 +110,14 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     form = result.filterset.form
     types = form.fields["incident_type"]
     types.widget = forms.CheckboxSelectMultiple(choices=types.choices)
+    form.fields["verification_status"].choices = [("", _("Any")), *VerificationStatus.choices]
+    form.fields["has_approved_evidence"].widget.choices = [
+        ("unknown", _("Any")),
+        ("true", _("Yes")),
+        ("false", _("No")),
+    ]
+    for field in form.fields.values():
+        field.help_text = ""  # the API's help texts; the page has its own labels
     context = {
         "filterset": result.filterset,
         "form": form,
