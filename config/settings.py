@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times in the signed-in user's own time zone (blank: TIME_ZONE, Europe/Kyiv).
+    "apps.accounts.middleware.UserTimeZoneMiddleware",
     # Sets request.user.otp_device / is_verified() from the session.
     "django_otp.middleware.OTPMiddleware",
     # Sends reviewers, leads and admins without a verified second factor to enrolment or verification.
@@ -536,6 +538,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models name a field "status" or "kind"; each enum gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ReviewStatusEnum": "apps.evidence.enums.ReviewStatus",
+        "EvidenceKindEnum": "apps.evidence.enums.EvidenceKind",
+        "VerificationStatusEnum": "apps.incidents.enums.VerificationStatus",
+        "ExportStatusEnum": "apps.exports.enums.ExportStatus",
+        "NotificationKindEnum": "apps.comments.enums.NotificationKind",
+        "CaseStatusEnum": "apps.cases.enums.CaseStatus",
+        "TimePrecisionEnum": "apps.common.enums.TimePrecision",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.common.schema.add_problem_responses",

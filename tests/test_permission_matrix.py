@@ -329,6 +329,7 @@ MATRIX: dict[str, Entry] = {
     "admin_login": Entry("get", (302,) * 7),
     "accounts:sign_in_verify": Entry("get", (302,) * 7),
     "accounts:security": Entry("get", SIGNED_IN_PAGE),
+    "accounts:preferences": Entry("get", SIGNED_IN_PAGE),
     "accounts:two_factor_enrol": Entry("get", SIGNED_IN_PAGE),
     # Everyone is sent back to their security page; for reviewers and leads (here and in the other
     # case) with the refusal, because their role requires the second factor (tests/accounts prove it).
@@ -356,7 +357,7 @@ MATRIX: dict[str, Entry] = {
     ),
     "api:case-exports": Entry(
         "post",
-        (403, 403, 201, 403, 404, 404, 401),
+        (403, 403, 202, 403, 404, 404, 401),
         case,
         data=lambda _world: {"recipient_type": "icc", "recipient_organisation": "OTP", "purpose": "Matrix"},
         content_type=JSON,
