@@ -153,6 +153,27 @@ class CursorPage(CursorPagination):
     max_page_size = 500
     ordering = "-created_at"
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "The next page, to request as it is; null on the last page.",
+                },
+                "previous": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "The previous page; null on the first.",
+                },
+                "results": {**schema, "description": "This page's objects, in the list's order."},
+            },
+        }
+
 
 class SparseFieldsMixin(serializers.Serializer):  # type: ignore[type-arg]
     """``?fields=id,title`` keeps only those fields of each object: less to send, nothing more to query.
