@@ -24,6 +24,9 @@ from tusclient import client as tus_client
 
 from apps.accounts.enums import CaseRole
 from apps.accounts.models import User
+from apps.apitokens.enums import TokenAccess
+from apps.apitokens.models import ApiToken
+from apps.apitokens.services import apitoken_revoke
 from apps.cases.models import Case
 from apps.evidence.models import EvidenceItem
 from apps.intake.models import TusUpload
@@ -31,6 +34,7 @@ from apps.intake.quarantine import quarantine_path
 from apps.intake.tasks import tus_expire
 from apps.intake.tus import tus_expire_unfinished
 from tests.accounts.helpers import login_verified
+from tests.apitokens.conftest import issue
 from tests.factories import MembershipFactory, UserFactory
 
 MiB = 1024 * 1024
@@ -674,3 +678,134 @@ def test_session_writes_without_the_csrf_token_get_403(case: Case, uploader: Use
     assert patch(browser, location, b"ab", 0).status_code == 403
     assert browser.delete(urlsplit(location).path, headers=TUS).status_code == 403
     assert patch(browser, location, b"ab", 0, **{"X-CSRFToken": browser.cookies["csrftoken"].value}).status_code == 204
+
+
+# --- Personal API tokens ------------------------------------------------------------------------
+
+
+def tus_with_token(live_server: Any, case: Case, secret: str) -> tus_client.TusClient:
+    """A tuspy client that sends only a Bearer token: no cookie, no CSRF token."""
+    return tus_client.TusClient(
+        live_server.url + reverse("api:tus-create", args=[case.pk]), headers={"Authorization": f"Bearer {secret}"}
+    )
+
+
+@live
+def test_tuspy_uploads_with_a_write_token_and_the_item_hash_matches_sha256sum(
+    live_server: Any, case: Case, uploader: User, tmp_path: Path
+) -> None:
+    data = os.urandom(5 * MiB + 7)
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(data)
+    token = issue(uploader, [case], TokenAccess.WRITE)
+    client = tus_with_token(live_server, case, token.secret)
+
+    with path.open("rb") as stream:
+        upload = client.uploader(
+            file_stream=stream,
+            chunk_size=2 * MiB,
+            metadata={"filename": "clip.mp4", "filetype": "video/mp4", "sha256": sha256(data), "caption": "A clip"},
+        )
+        upload.upload()
+        item_id = upload.request.response_headers["custos-evidence-item"]
+
+    item = EvidenceItem.objects.get(pk=item_id)
+    sha256sum = subprocess.run(
+        [shutil.which("sha256sum") or "sha256sum", str(path)], capture_output=True, text=True, check=True
+    )
+    assert item.sha256 == "sha256:" + sha256sum.stdout.split()[0]
+    assert (item.uploaded_by, item.caption, item.client_sha256) == (uploader, "A clip", sha256(data))
+    assert item.custody_events.get().details["via"] == "tus"
+
+
+@pytest.mark.django_db
+def test_token_requests_need_no_csrf_token_and_a_session_cookie_beside_them_is_ignored(
+    case: Case, uploader: User
+) -> None:
+    token = issue(uploader, [case], TokenAccess.WRITE)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(MembershipFactory(role=CaseRole.INVESTIGATOR).user)  # someone else's session
+
+    response = create(browser, case, 4, Authorization=f"Bearer {token.secret}")
+
+    assert response.status_code == 201
+    upload = TusUpload.objects.get()
+    assert upload.uploaded_by == uploader
+    location = response["Location"]
+    assert patch(browser, location, b"ab", 0, Authorization=f"Bearer {token.secret}").status_code == 204
+    assert head(browser, location, Authorization=f"Bearer {token.secret}")["Upload-Offset"] == "2"
+    assert (
+        browser.delete(urlsplit(location).path, headers={**TUS, "Authorization": f"Bearer {token.secret}"}).status_code
+        == 204
+    )
+    assert TusUpload.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_read_token_may_ask_for_the_offset_but_not_create_write_or_terminate(
+    client: Client, case: Case, uploader: User
+) -> None:
+    client.force_login(uploader)
+    location, upload = started(client, case, 4)
+    client.logout()
+    read = {"Authorization": f"Bearer {issue(uploader, [case], TokenAccess.READ).secret}"}
+    refusal = "This API token is read-only: it cannot change anything. Use a token with write access."
+
+    answers = [
+        create(client, case, 4, **read),
+        patch(client, location, b"ab", 0, **read),
+        client.delete(urlsplit(location).path, headers={**TUS, **read}),
+    ]
+
+    assert [(answer.status_code, answer.content.decode()) for answer in answers] == [(403, refusal)] * 3
+    assert head(client, location, **read).status_code == 200
+    upload.refresh_from_db()
+    assert (upload.offset, TusUpload.objects.count()) == (0, 1)
+
+
+@pytest.mark.django_db
+def test_a_token_reaches_only_its_cases_even_where_its_owner_may_upload(
+    client: Client, case: Case, uploader: User
+) -> None:
+    elsewhere = MembershipFactory(user=uploader, role=CaseRole.INVESTIGATOR).case
+    client.force_login(uploader)
+    location, _upload = started(client, case, 4)
+    client.logout()
+    other = {"Authorization": f"Bearer {issue(uploader, [elsewhere], TokenAccess.WRITE).secret}"}
+
+    answers = [
+        create(client, case, 4, **other),
+        head(client, location, **other),
+        patch(client, location, b"ab", 0, **other),
+    ]
+
+    assert [answer.status_code for answer in answers] == [404, 404, 404]
+    assert create(client, elsewhere, 4, **other).status_code == 201
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["wrong", "revoked", "expired"])
+def test_a_wrong_revoked_or_expired_token_gets_401_with_a_bearer_challenge(
+    client: Client, case: Case, uploader: User, state: str
+) -> None:
+    issued = issue(uploader, [case], TokenAccess.WRITE)
+    secret = issued.secret
+    if state == "wrong":
+        secret = secret[:-4] + "xxxx"
+    elif state == "revoked":
+        apitoken_revoke(token=issued.token)
+    else:
+        ApiToken.objects.filter(pk=issued.token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    response = create(client, case, 4, Authorization=f"Bearer {secret}")
+
+    assert (response.status_code, response["WWW-Authenticate"]) == (401, "Bearer")
+    assert (
+        response.content.decode()
+        == {
+            "wrong": "Invalid token.",
+            "revoked": "This token has been revoked.",
+            "expired": "This token has expired.",
+        }[state]
+    )
+    assert TusUpload.objects.count() == 0
