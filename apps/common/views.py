@@ -7,14 +7,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from apps.cases.selectors import case_list_for_user
+from apps.dashboards.selectors import case_rows_for_user
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's cases."""
-    cases = case_list_for_user(user=request.user)
-    return render(request, "common/home.html", {"cases": cases})
+    """The signed-in user's cases, with what they may see of each counted."""
+    rows = case_rows_for_user(user=request.user)
+    return render(request, "common/home.html", {"rows": rows, "cases": [row.case for row in rows]})
 
 
 @require_GET
