@@ -11,7 +11,7 @@ dropped and created afresh each run):
    that violates its schema (response_schema_conformance);
 5. stops the server and exits with Schemathesis's status.
 
-Reports (JUnit XML) land in var/fuzz/. Options: --max-examples N (default 25 per operation), --seed N.
+Reports (JUnit XML) land in var/fuzz/. Options: --max-examples N (default 10 per operation), --seed N.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
+REVOKE_PATH = "/revoke/$"
 
 # Prints the token's secret, then the demo objects' ids as JSON: path parameters that reach real objects.
 SETUP_SCRIPT = """
@@ -120,7 +121,7 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: int = 60) 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-examples", type=int, default=25)
+    parser.add_argument("--max-examples", type=int, default=10)
     parser.add_argument("--seed", type=int, default=20220306)
     args = parser.parse_args()
 
@@ -170,7 +171,7 @@ def main() -> int:
     )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
-        command = [
+        base = [
             str(BIN / "schemathesis"),
             "--config-file",
             str(config),
@@ -184,8 +185,10 @@ def main() -> int:
             str(args.max_examples),
             "--seed",
             str(args.seed),
+            # One worker: Hypothesis parses lambdas' source with ast, which CPython 3.11 does not allow
+            # from two threads at once ("AST constructor recursion depth mismatch").
             "--workers",
-            "2",
+            "1",
             "--request-timeout",
             "60",
             "--report",
@@ -195,11 +198,20 @@ def main() -> int:
             "--output-sanitize",
             "true",
         ]
-        log(f"schemathesis on http://127.0.0.1:{port}/api/schema/ ({args.max_examples} examples per operation)")
-        started = time.monotonic()
-        result = subprocess.run(command, cwd=ROOT, env={**os.environ, "NO_COLOR": "1"}, check=False)
-        log(f"schemathesis exited with {result.returncode} after {time.monotonic() - started:.0f} s")
-        return result.returncode
+        # Two passes: revoking a token may revoke the run's own (Schemathesis reuses ids it saw in answers),
+        # so the revoke operation runs last, alone, after every other operation has been tested.
+        passes = [
+            ("every operation but revoke", [*base, "--exclude-path-regex", REVOKE_PATH]),
+            ("revoke", [*base, "--include-path-regex", REVOKE_PATH]),
+        ]
+        worst = 0
+        for name, command in passes:
+            log(f"schemathesis ({name}) on http://127.0.0.1:{port}/api/schema/, {args.max_examples} examples each")
+            started = time.monotonic()
+            result = subprocess.run(command, cwd=ROOT, env={**os.environ, "NO_COLOR": "1"}, check=False)
+            log(f"schemathesis ({name}) exited with {result.returncode} after {time.monotonic() - started:.0f} s")
+            worst = max(worst, result.returncode)
+        return worst
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

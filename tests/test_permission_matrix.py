@@ -16,7 +16,7 @@ Reading the matrix: a denied object answers 404 (its existence must not
 leak); a member whose role lacks the right gets 403; an anonymous visitor is
 sent to sign in (302) on pages and refused by the API with 401 and a
 ``WWW-Authenticate: Bearer`` challenge (personal API tokens, apps.apitokens);
-the tus endpoints, which are plain Django views on the session, refuse them with 403.
+the tus endpoints (plain Django views that take a session or a token) answer them 401 too.
 """
 
 from __future__ import annotations
@@ -250,11 +250,16 @@ MATRIX: dict[str, Entry] = {
     # Intake
     "intake:upload": Entry("get", (200, 403, 200, 403, 404, 404, 302), case),
     "api:evidence-upload": Entry("post", (400, 403, 400, 403, 404, 404, 401), case),
-    "api:evidence-status": Entry("get", MEMBER_API, item),
-    "api:tus-create": Entry("post", (400, 404, 400, 404, 404, 404, 403), case, headers={"Tus-Resumable": "1.0.0"}),
+    "api:evidence-list": Entry("get", (200, 200, 200, 200, 200, 200, 401)),
+    "api:evidence-detail": Entry(
+        "patch", (403, 403, 200, 403, 404, 404, 401), item, data=lambda _world: {"caption": "Checked"}, content_type=JSON
+    ),
+    "api:weapon-list": Entry("get", (200, 200, 200, 200, 200, 200, 401)),
+    "api:weapon-detail": Entry("get", (200, 200, 200, 200, 200, 200, 401), lambda _world: {"slug": "fab-500"}),
+    "api:tus-create": Entry("post", (400, 404, 400, 404, 404, 404, 401), case, headers={"Tus-Resumable": "1.0.0"}),
     "api:tus-upload": Entry(
         "head",
-        (200, 404, 404, 404, 404, 404, 403),
+        (200, 404, 404, 404, 404, 404, 401),
         lambda world: {"upload_id": world.objects["tus_upload"].pk},
         headers={"Tus-Resumable": "1.0.0"},
     ),
