@@ -5,6 +5,8 @@ from apps.evidence import views
 app_name = "evidence"
 
 urlpatterns = [
+    path("", views.item_list, name="item_list"),
+    path("export.csv", views.item_list_csv, name="item_list_csv"),
     path("<uuid:item_id>/", views.item_detail, name="item_detail"),
     path("<uuid:item_id>/custody-report/", views.custody_report, name="custody_report"),
     path("<uuid:item_id>/download/", views.item_download, name="item_download"),

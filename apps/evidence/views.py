@@ -17,23 +17,35 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+import django_filters
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from apps.accounts.permissions import can_see_witness_identity
+from apps.accounts.permissions import (
+    WITNESS_IDENTITY_ROLES,
+    can_see_witness_identity,
+    case_ids_with_roles,
+    member_case_ids,
+)
 from apps.accounts.selectors import signed_in_user
+from apps.cases.models import Case
 from apps.custody.enums import CustodyAction
 from apps.custody.selectors import custody_events_for_item, custody_verify
+from apps.evidence.csv_export import csv_lines, evidence_csv_rows
 from apps.evidence.enums import EvidenceKind, ProcessingStatus
 from apps.evidence.file_responses import evidence_file_response
+from apps.evidence.filters import EvidenceItemFilter
 from apps.evidence.geo import TimeComparison, capture_time_compare, haversine_km
-from apps.evidence.models import Derivative, PossibleDuplicate
+from apps.evidence.models import Derivative, EvidenceItem, PossibleDuplicate
 from apps.evidence.permissions import can_reveal_graphic, can_view_item, visible_items
 from apps.evidence.selectors import evidence_item_for_user
 from apps.evidence.services import evidence_file_access_record
@@ -44,7 +56,6 @@ if TYPE_CHECKING:
 
     from apps.custody.models import CustodyEvent
     from apps.custody.selectors import VerificationReport
-    from apps.evidence.models import EvidenceItem
     from apps.incidents.models import Incident
 
 
@@ -191,6 +202,143 @@ def _custody_context(request: HttpRequest, item: EvidenceItem) -> dict[str, Any]
         "verification": verification,
         "verified_at": timezone.now(),
     }
+
+
+# --- The evidence list -----------------------------------------------------------------------
+
+LIST_PAGE_SIZE = 50
+
+
+class _DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+def _user_cases(request: HttpRequest | None) -> QuerySet[Case]:
+    if request is None:
+        return Case.objects.none()
+    return Case.objects.filter(pk__in=member_case_ids(request.user)).order_by("reference")
+
+
+class EvidenceListFilter(EvidenceItemFilter):
+    """The API's filters (apps/evidence/filters.py) for the list page, so that page and API filter alike.
+
+    Two differences, both of presentation: the case is chosen from the user's cases instead of typed as an
+    id, and times are picked with the browser's date-and-time input (read in the user's time zone). The
+    page also sorts (``ordering``), which the API does with its own ordering filter.
+    """
+
+    case = django_filters.ModelChoiceFilter(field_name="case", queryset=_user_cases, label=gettext_lazy("Case"))
+    collected_after = django_filters.IsoDateTimeFilter(
+        field_name="collected_at", lookup_expr="gte", label=gettext_lazy("Collected from"), widget=_DateTimeLocalInput()
+    )
+    collected_before = django_filters.IsoDateTimeFilter(
+        field_name="collected_at",
+        lookup_expr="lt",
+        label=gettext_lazy("Collected before"),
+        widget=_DateTimeLocalInput(),
+    )
+    uploaded_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label=gettext_lazy("Received from"), widget=_DateTimeLocalInput()
+    )
+    uploaded_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label=gettext_lazy("Received before"), widget=_DateTimeLocalInput()
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("created_at", "received"),
+            ("collected_at", "collected"),
+            ("number", "number"),
+            ("size_bytes", "size"),
+        ),
+        label=gettext_lazy("Sort by"),
+    )
+
+    LABELS = {
+        "search": gettext_lazy("Search"),
+        "incident": gettext_lazy("Incident (id)"),
+        "kind": gettext_lazy("Kind"),
+        "review_status": gettext_lazy("Review"),
+        "processing_status": gettext_lazy("Processing"),
+        "integrity_status": gettext_lazy("Integrity"),
+        "consent_status": gettext_lazy("Consent"),
+        "is_graphic": gettext_lazy("Graphic"),
+        "contains_personal_data": gettext_lazy("Personal data"),
+        "reveals_witness_identity": gettext_lazy("Reveals a witness"),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in self.LABELS.items():
+            self.filters[name].label = label
+        # The page's fields in reading order: what people look for first.
+        order = ["search", "case", *self.LABELS, "collected_after", "collected_before"]
+        order += ["uploaded_after", "uploaded_before", "incident", "ordering"]
+        ordered = {name: self.filters[name] for name in dict.fromkeys([*order, *self.filters])}
+        self.filters.clear()
+        self.filters.update(ordered)
+
+
+def _listed_items(request: HttpRequest) -> tuple[EvidenceListFilter, QuerySet[EvidenceItem]]:
+    """The user's items (visible_items), filtered and sorted as the query string says; newest first by default.
+
+    The id is the last sort key, so that pages never repeat or skip items that share a value.
+    """
+    items = (
+        visible_items(request.user)
+        .select_related("case", "collected_by")
+        .prefetch_related(Prefetch("incidents", queryset=visible_incidents(request.user).only("id", "title")))
+    )
+    filterset = EvidenceListFilter(request.GET or None, queryset=items, request=request)
+    listed = filterset.qs
+    ordering = [term for term in listed.query.order_by if term.lstrip("-") != "id"] or ["-created_at"]
+    descending = ordering[0].startswith("-")
+    return filterset, listed.order_by(*ordering, "-id" if descending else "id")
+
+
+@require_safe
+@login_required
+def item_list(request: HttpRequest) -> HttpResponse:
+    """The items of the user's cases, filtered, searched, sorted and paginated; a CSV of the same list."""
+    filterset, items = _listed_items(request)
+    page = Paginator(items, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "evidence/item_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode(), "sort": _sort_links(request)},
+    )
+
+
+def _sort_links(request: HttpRequest) -> dict[str, dict[str, str]]:
+    """For each sortable column: the query string that sorts by it (toggling the direction) and aria-sort."""
+    current = request.GET.get("ordering", "") or "-received"
+    links = {}
+    for name in ("received", "collected", "number", "size"):
+        query = request.GET.copy()
+        query.pop("page", None)
+        direction = "ascending" if current == name else "descending" if current == f"-{name}" else ""
+        query["ordering"] = f"-{name}" if direction == "ascending" else name
+        links[name] = {"query": query.urlencode(), "aria_sort": direction}
+    return links
+
+
+@require_safe
+@login_required
+def item_list_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every row of the filtered list as CSV, streamed (apps/evidence/csv_export.py)."""
+    _filterset, items = _listed_items(request)
+    identity_case_ids = set(case_ids_with_roles(request.user, WITNESS_IDENTITY_ROLES))
+    filename = f"evidence-{timezone.now():%Y%m%d-%H%M%S}.csv"
+    response = StreamingHttpResponse(
+        csv_lines(evidence_csv_rows(items, identity_case_ids=identity_case_ids)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- Examination: metadata, place and time against the incidents, look-alikes ------------------
