@@ -178,7 +178,30 @@ def _api_token(world: World) -> None:
     )
 
 
-OBJECT_MAKERS: list[Callable[[World], None]] = [_tus_upload, _invitation, _notification, _export_bundle, _api_token]
+def _incident_records(world: World) -> None:
+    from datetime import date  # noqa: PLC0415
+
+    from apps.incidents.models import Allegation, CasualtyFigure  # noqa: PLC0415
+    from tests.factories import SourceFactory  # noqa: PLC0415
+
+    source = SourceFactory(case=world.case, title="Matrix report")
+    world.objects["source"] = source
+    world.objects["allegation"] = Allegation.objects.create(
+        case=world.case, incident=world.incident, source=source, asserted_on=date(2022, 3, 7), summary="Matrix claim"
+    )
+    world.objects["casualty_figure"] = CasualtyFigure.objects.create(
+        case=world.case, scope="region", region_name="Ukraine", reporter="OHCHR", as_of=date(2022, 3, 6), killed=1
+    )
+
+
+OBJECT_MAKERS: list[Callable[[World], None]] = [
+    _tus_upload,
+    _invitation,
+    _notification,
+    _export_bundle,
+    _api_token,
+    _incident_records,
+]
 
 
 # --- The matrix ---------------------------------------------------------------------------
@@ -239,6 +262,12 @@ MATRIX: dict[str, Entry] = {
     "api-schema": Entry("get", EVERYONE),
     "api-docs": Entry("get", EVERYONE),
     "set_language": Entry("post", (302,) * 7, data=lambda _world: {"language": "uk", "next": "/"}),
+    # Incident pages
+    "incidents:list": Entry("get", SIGNED_IN_PAGE),
+    "incidents:export_csv": Entry("get", SIGNED_IN_PAGE),
+    "incidents:create": Entry("get", SIGNED_IN_PAGE),  # without ?case= it is the case chooser
+    "incidents:detail": Entry("get", MEMBER_PAGE, incident),
+    "incidents:edit": Entry("get", (200, 403, 200, 403, 404, 404, 302), incident),
     # Evidence pages and files
     "evidence:item_detail": Entry("get", MEMBER_PAGE, item),
     "evidence:custody_report": Entry("get", MEMBER_PAGE, item),
@@ -250,9 +279,78 @@ MATRIX: dict[str, Entry] = {
     # Intake
     "intake:upload": Entry("get", (200, 403, 200, 403, 404, 404, 302), case),
     "api:evidence-upload": Entry("post", (400, 403, 400, 403, 404, 404, 401), case),
+    # Cases, incidents, allegations, casualty figures, sources. Another case's member and an outsider who
+    # name a case that is not theirs in a POST body get a field error, as for an unknown id.
+    "api:case-list": Entry("get", (200, 200, 200, 200, 200, 200, 401)),
+    "api:case-detail": Entry("get", MEMBER_API, case),
+    "api:incident-list": Entry(
+        "post",
+        (201, 403, 201, 403, 400, 400, 401),
+        data=lambda world: {"case": str(world.case.pk), "title": "Matrix", "start_at": "2022-03-06T08:00:00Z"},
+        content_type=JSON,
+    ),
+    "api:incident-detail": Entry(
+        "patch",
+        (200, 403, 200, 403, 404, 404, 401),
+        incident,
+        data=lambda _world: {"title": "Renamed"},
+        content_type=JSON,
+    ),
+    "api:incident-allegations": Entry(
+        "post",
+        (201, 403, 201, 403, 404, 404, 401),
+        incident,
+        data=lambda world: {
+            "source": str(world.objects["source"].pk),
+            "asserted_on": "2022-03-07",
+            "summary": "Cluster munitions used",
+            "alleged_weapons": [{"weapon_type": "cluster-munitions"}],
+        },
+        content_type=JSON,
+    ),
+    "api:allegation-detail": Entry(
+        "patch",
+        (200, 403, 200, 403, 404, 404, 401),
+        lambda world: {"allegation_id": world.objects["allegation"].pk},
+        data=lambda _world: {"summary": "Changed"},
+        content_type=JSON,
+    ),
+    "api:case-casualty-figures": Entry(
+        "post",
+        (201, 403, 201, 403, 404, 404, 401),
+        case,
+        data=lambda _world: {
+            "scope": "region",
+            "region_name": "Ukraine",
+            "reporter": "OHCHR",
+            "as_of": "2022-03-06",
+            "killed": 2,
+        },
+        content_type=JSON,
+    ),
+    "api:casualty-figure-detail": Entry(
+        "get", MEMBER_API, lambda world: {"figure_id": world.objects["casualty_figure"].pk}
+    ),
+    "api:source-list": Entry(
+        "post",
+        (201, 403, 201, 403, 400, 400, 401),
+        data=lambda world: {"case": str(world.case.pk), "source_type": "news_report", "title": "Matrix"},
+        content_type=JSON,
+    ),
+    "api:source-detail": Entry(
+        "patch",
+        (200, 403, 200, 403, 404, 404, 401),
+        lambda world: {"source_id": world.objects["source"].pk},
+        data=lambda _world: {"title": "Changed"},
+        content_type=JSON,
+    ),
     "api:evidence-list": Entry("get", (200, 200, 200, 200, 200, 200, 401)),
     "api:evidence-detail": Entry(
-        "patch", (403, 403, 200, 403, 404, 404, 401), item, data=lambda _world: {"caption": "Checked"}, content_type=JSON
+        "patch",
+        (403, 403, 200, 403, 404, 404, 401),
+        item,
+        data=lambda _world: {"caption": "Checked"},
+        content_type=JSON,
     ),
     "api:weapon-list": Entry("get", (200, 200, 200, 200, 200, 200, 401)),
     "api:weapon-detail": Entry("get", (200, 200, 200, 200, 200, 200, 401), lambda _world: {"slug": "fab-500"}),

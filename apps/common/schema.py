@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiParameter
 
 # ``?fields=`` of apps.common.api.SparseFieldsMixin, for @extend_schema(parameters=[SPARSE_FIELDS]).
@@ -98,3 +98,20 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped
             "scheme": "bearer",
             "description": "A personal API token (Accounts → API tokens, or POST /api/v1/auth/tokens/).",
         }
+
+
+class SparseFieldsSerializerExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
+    """With ``?fields=`` an answer holds any subset of a serializer's fields: in answers only ``id`` is required."""
+
+    target_class = "apps.common.api.SparseFieldsMixin"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "response" and "required" in schema:
+            required = [name for name in schema["required"] if name == "id"]
+            if required:
+                schema["required"] = required
+            else:
+                del schema["required"]  # OpenAPI 3.0 does not allow an empty list
+        return schema
