@@ -7,15 +7,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 
+from apps.accounts.models import User
 from apps.accounts.permissions import can_manage_case
 from apps.cases.selectors import case_for_member
 from apps.dashboards.charts import dashboard_charts
 from apps.dashboards.selectors import MAP_POINT_LIMIT, case_dashboard
+from apps.dashboards.services import FixityRunningError, fixity_case_start, fixity_progress
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -35,11 +42,48 @@ def _member_case(request: HttpRequest, case_id: UUID) -> Case:
 def dashboard(request: HttpRequest, case_id: UUID) -> HttpResponse:
     case = _member_case(request, case_id)
     data = case_dashboard(user=request.user, case=case)
+    can_manage = can_manage_case(request.user, case)
     context = {
         "case": case,
         "dashboard": data,
         "charts": dashboard_charts(data),
         "map_point_limit": MAP_POINT_LIMIT,
-        "can_manage": can_manage_case(request.user, case),
+        "can_manage": can_manage,
+        "fixity": fixity_progress(case=case) if can_manage else None,
     }
     return render(request, "dashboards/dashboard.html", context)
+
+
+def _lead_case(request: HttpRequest, case_id: UUID) -> Case:
+    """The case for one of its leads: 404 for non-members, 403 with the reason for other members."""
+    case = _member_case(request, case_id)
+    if not can_manage_case(request.user, case):
+        raise PermissionDenied(_("Only the case's leads can run a fixity check of the whole case."))
+    return case
+
+
+@require_POST
+@login_required
+def fixity_start(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    case = _lead_case(request, case_id)
+    assert isinstance(request.user, User)  # noqa: S101  (login_required ran)
+    try:
+        fixity_case_start(case=case, started_by=request.user)
+    except FixityRunningError:
+        messages.info(request, _("A fixity check of this case is already running; its progress is shown below."))
+    else:
+        messages.success(request, _("The fixity check has started. You will be notified when it is finished."))
+    return redirect(reverse("dashboards:case_dashboard", kwargs={"case_id": case.pk}) + "#fixity")
+
+
+@never_cache
+@require_safe
+@login_required
+def fixity_progress_json(request: HttpRequest, case_id: UUID) -> JsonResponse:
+    """The run's progress for the dashboard's bar (static/dashboards/fixity.js stops polling once finished)."""
+    case = _lead_case(request, case_id)
+    progress = fixity_progress(case=case)
+    if progress is None:
+        idle = {"run_id": "", "total": 0, "done": 0, "failed": 0, "percent": 0, "finished": True}
+        return JsonResponse({**idle, "status_display": _("No fixity check has run recently.")})
+    return JsonResponse(progress.payload())
