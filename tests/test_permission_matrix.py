@@ -269,6 +269,10 @@ MATRIX: dict[str, Entry] = {
     "incidents:detail": Entry("get", MEMBER_PAGE, incident),
     "incidents:edit": Entry("get", (200, 403, 200, 403, 404, 404, 302), incident),
     # Evidence pages and files
+    "evidence:item_list": Entry("get", SIGNED_IN_PAGE),
+    "evidence:item_list_csv": Entry("get", SIGNED_IN_PAGE),
+    # The status an upload page polls: JSON, so a signed-out poll gets 401 rather than a redirect.
+    "intake:item_status": Entry("get", MEMBER_API, item),
     "evidence:item_detail": Entry("get", MEMBER_PAGE, item),
     "evidence:custody_report": Entry("get", MEMBER_PAGE, item),
     "evidence:item_download": Entry("get", MEMBER_PAGE, item),
