@@ -48,6 +48,7 @@ from apps.sources.models import Source
 from apps.weapons.models import WeaponType
 lead = User.objects.get(username="lead")
 _, secret = apitoken_create(owner=lead, name="schemathesis", cases=Case.objects.all(), access="write")
+spare, _ = apitoken_create(owner=lead, name="schemathesis may revoke this one", cases=Case.objects.all(), access="read")
 item = EvidenceItem.objects.order_by("number").first()
 incident = Incident.objects.order_by("start_at").first()
 print(secret)
@@ -58,6 +59,7 @@ print(json.dumps({
     "source_id": str(Source.objects.order_by("created_at").first().pk),
     "allegation_id": str(Allegation.objects.order_by("created_at").first().pk),
     "figure_id": CasualtyFigure.objects.order_by("pk").first().pk,
+    "token_id": str(spare.pk),
     "slug": WeaponType.objects.get(slug="cluster-munitions").slug if WeaponType.objects.filter(
         slug="cluster-munitions").exists() else WeaponType.objects.order_by("path").first().slug,
 }))
@@ -67,8 +69,8 @@ print(json.dumps({
 def schemathesis_config(ids: dict[str, object]) -> str:
     """schemathesis.toml: path parameters bound to the demo's objects, so operations reach past 404.
 
-    ``target_id`` names an item on /evidence/ paths and an incident on /incidents/ paths. Token ids are left
-    to chance: the run must not revoke the token it runs with.
+    ``target_id`` names an item on /evidence/ paths and an incident on /incidents/ paths. ``token_id`` names
+    a spare token, never the one the run uses.
     """
     lines = ["[parameters]"]
     lines += [f'"path.{name}" = {json.dumps(value)}' for name, value in ids.items()]
@@ -198,8 +200,8 @@ def main() -> int:
             "--output-sanitize",
             "true",
         ]
-        # Two passes: revoking a token may revoke the run's own (Schemathesis reuses ids it saw in answers),
-        # so the revoke operation runs last, alone, after every other operation has been tested.
+        # Two passes: revoking a token may revoke the run's own (Schemathesis reuses ids it saw in answers,
+        # and the token list shows the run's token), so revoke runs last, alone, after every other operation.
         passes = [
             ("every operation but revoke", [*base, "--exclude-path-regex", REVOKE_PATH]),
             ("revoke", [*base, "--include-path-regex", REVOKE_PATH]),
