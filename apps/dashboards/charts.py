@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 WIDTH = 640
 LABEL_CHARS = 34
 SERIES_CLASSES = 8
+# A line of more points than this is drawn without a marker (and tooltip) per point; the table has the numbers.
+MAX_MARKERS = 60
 
 
 def _n(value: float) -> str:
@@ -290,6 +292,7 @@ class Line:
     label: str
     css_class: str
     points: list[LinePoint]
+    markers: bool = True
 
     @property
     def polyline(self) -> str:
@@ -342,6 +345,8 @@ def casualty_chart(*, chart_id: str, title: str, measure: str, series: Sequence[
     measure_label = _("killed") if measure == "killed" else _("injured")
     lines = []
     for index, one in enumerate(series):
+        measured = [point for point in one.points if getattr(point, measure) is not None]
+        markers = len(measured) <= MAX_MARKERS
         points = [
             LinePoint(
                 x=_n(x_of(point.as_of)),
@@ -352,15 +357,15 @@ def casualty_chart(*, chart_id: str, title: str, measure: str, series: Sequence[
                     "date": _day_label(point.as_of),
                     "count": localised_number(getattr(point, measure)),
                     "measure": measure_label,
-                },
+                }
+                if markers
+                else "",
             )
-            for point in one.points
-            if getattr(point, measure) is not None
+            for point in measured
         ]
         if points:
-            lines.append(
-                Line(key=one.key, label=one.label, css_class=f"series-{index % SERIES_CLASSES}", points=points)
-            )
+            css_class = f"series-{index % SERIES_CLASSES}"
+            lines.append(Line(key=one.key, label=one.label, css_class=css_class, points=points, markers=markers))
     every = _every(len(dates), 6)
     x_ticks = [
         Tick(position=_n(x_of(day)), label=_day_label(day)) for index, day in enumerate(dates) if index % every == 0

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import Substr, TruncDay, TruncMonth, TruncWeek
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
+from apps.accounts.permissions import can_see_witness_identity
 from apps.cases.selectors import case_list_for_user
 from apps.evidence.enums import IntegrityStatus, ReviewStatus
 from apps.evidence.permissions import visible_items
@@ -36,7 +38,13 @@ if TYPE_CHECKING:
     from apps.cases.models import Case
 
 # The map of a large case shows this many incidents (the most recent); the charts count all of them.
-MAP_POINT_LIMIT = 2000
+# About 170 bytes a point: the page stays under ~200 kB on a field connection.
+MAP_POINT_LIMIT = 1000
+# Longer titles are cut on the map (the incident page has the whole title).
+MAP_LABEL_CHARS = 80
+# How long a drawn dashboard is reused. Its aggregates scan every incident and item of the case; a
+# dashboard a minute old is still a true picture, and a busy case is not recounted on every page view.
+CACHE_SECONDS = 60
 # Casualty series drawn at most (one colour each); more are listed in the table only.
 MAX_SERIES = 8
 # Bars shown per chart; the rest are summed into one "other" bar.
@@ -187,10 +195,10 @@ class Dashboard:
     casualties: CasualtyData
     weapons: WeaponData
     incident_types: list[Bar]
-    untyped_incidents: int
     evidence: int
     evidence_by_review_status: list[Bar]
     integrity_failures: int
+    counted_at: datetime
 
 
 def _incident_url_template() -> str | None:
@@ -211,7 +219,8 @@ def _map_data(incidents: QuerySet[Incident], located: int) -> MapData:
     )
     points = []
     for pk, title, latitude, longitude in newest:
-        point: dict[str, Any] = {"lat": float(latitude), "lon": float(longitude), "label": title}
+        label = title if len(title) <= MAP_LABEL_CHARS else title[: MAP_LABEL_CHARS - 1].rstrip() + "…"
+        point: dict[str, Any] = {"lat": round(float(latitude), 5), "lon": round(float(longitude), 5), "label": label}
         if url:
             point["url"] = url.format(pk)
         points.append(point)
@@ -403,19 +412,44 @@ def _incident_types(incidents: QuerySet[Incident], other_label: str) -> list[Bar
     return _top(bars, other_label)
 
 
+def case_dashboard_cache_key(*, user: User | AnonymousUser, case: Case) -> str:
+    """What a rendered dashboard depends on besides the case: which evidence the user may see, language, time zone.
+
+    Every member sees every incident of the case (visible_incidents); the
+    evidence counted differs only by whether the role may see
+    identity-restricted items (visible_items). Labels follow the language,
+    the timeline's days the time zone. The generation changes when work that
+    changes the numbers asks for a recount (case_dashboard_forget).
+    """
+    identity = "identity" if can_see_witness_identity(user, case) else "restricted"
+    generation = cache.get(_generation_key(case), 0)
+    zone = timezone.get_current_timezone_name()
+    return f"dashboards:case:v1:{case.pk}:{generation}:{identity}:{get_language()}:{zone}"
+
+
+def _generation_key(case: Case) -> str:
+    return f"dashboards:case:generation:{case.pk}"
+
+
+def case_dashboard_forget(*, case: Case) -> None:
+    """Make the next view of the case's dashboard recount (after work that changes its numbers, e.g. a fixity run)."""
+    key = _generation_key(case)
+    cache.set(key, int(cache.get(key, 0)) + 1, None)
+
+
 def case_dashboard(*, user: User | AnonymousUser, case: Case) -> Dashboard:
     """Everything the case dashboard shows, for a member of the case (the caller checked membership).
 
     A fixed number of queries, each an aggregate or a bounded read, whatever
-    the size of the case.
+    the size of the case. The page reuses what it drew for CACHE_SECONDS
+    (keyed by case_dashboard_cache_key), so this runs about once a minute
+    per case, language and kind of member, not on every view.
     """
     other = gettext("Other")
     incidents = visible_incidents(user).filter(case=case)
-    typed = Incident.incident_types.through.objects.filter(incident_id=OuterRef("pk"))
     summary = incidents.aggregate(
         total=Count("pk"),
         located=Count("pk", filter=Q(latitude__isnull=False, longitude__isnull=False)),
-        untyped=Count("pk", filter=~Exists(typed)),
         first=Min("start_at"),
         last=Max("start_at"),
     )
@@ -430,11 +464,11 @@ def case_dashboard(*, user: User | AnonymousUser, case: Case) -> Dashboard:
         casualties=_casualties(case),
         weapons=_weapons(case, incidents, other),
         incident_types=_incident_types(incidents, other),
-        untyped_incidents=summary["untyped"],
         evidence=evidence["total"],
         evidence_by_review_status=[
             Bar(key=status.value, label=str(status.label), count=evidence[f"review_{status.value}"])
             for status in ReviewStatus
         ],
         integrity_failures=evidence["failed"],
+        counted_at=timezone.now(),
     )

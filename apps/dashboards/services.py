@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from apps.cases.models import Case
 from apps.comments.models import Notification
 from apps.custody.services import fixity_check_item
+from apps.dashboards.selectors import case_dashboard_forget
 from apps.evidence.enums import ProcessingStatus
 from apps.evidence.models import EvidenceItem
 
@@ -159,6 +160,7 @@ def fixity_case_run(*, case_id: Any, run_id: str) -> FixityProgress | None:
         _save(case.pk, progress)
     progress = FixityProgress(**{**asdict(progress), "finished": True, "updated_at": timezone.now().timestamp()})
     _save(case.pk, progress)
+    case_dashboard_forget(case=case)
     notification_fixity_done(case=case, progress=progress)
     return progress
 
