@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
@@ -118,6 +119,35 @@ def chromium(playwright_session: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(autouse=True)
+def browser_test_settings(settings: Any, tmp_path: Path) -> None:
+    """What a browser against the live server needs, as a local embedded setup has it.
+
+    Passwords are hashed fast: sign-in goes through the real form, but Argon2 for every user would be much of
+    the suite's time. Quarantine is per test. (The session cookie stays Secure: browsers accept Secure cookies
+    from http://localhost.)
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.INTAKE_QUARANTINE_ROOT = tmp_path / "quarantine"
+
+
+@pytest.fixture(autouse=True)
+def migration_data(transactional_db: None) -> None:
+    """The rows the data migrations load (incident types, the weapon taxonomy), loaded again if missing.
+
+    Every transactional test (these, and others in the suite) ends by emptying every table, rows of data
+    migrations included. Django's serialized_rollback would restore them, but it keeps its snapshot on the
+    set-up's connection object, which code running beside Playwright does not get. Both loaders are idempotent.
+    """
+    from django.apps import apps  # noqa: PLC0415
+
+    for module, loader in (
+        ("apps.incidents.migrations.0002_incident_types", "load_incident_types"),
+        ("apps.weapons.migrations.0002_weapon_taxonomy", "load_taxonomy"),
+    ):
+        getattr(importlib.import_module(module), loader)(apps, None)
+
+
+@pytest.fixture(autouse=True)
 def eager_tasks() -> Iterator[None]:
     """Celery tasks run at once, in the thread that sends them (the live server's request thread)."""
     from config.celery import app  # noqa: PLC0415
@@ -182,8 +212,8 @@ def _watched_page(browser_context: BrowserContext) -> Page:
     return browser_page
 
 
-def _save_failure(pages: list[Page], request: pytest.FixtureRequest, screenshot: Screenshots) -> None:
-    """On failure: each open page's last state (screenshot, HTML, console errors)."""
+def _save_failure(pages: list[Page], request: pytest.FixtureRequest, screenshot: Screenshots, stem: str) -> None:
+    """On failure: each open page's last state (<stem>[-n].png, .html, -console.txt)."""
     report = getattr(request.node, "report_call", None)
     if report is None or not report.failed:
         return
@@ -191,12 +221,12 @@ def _save_failure(pages: list[Page], request: pytest.FixtureRequest, screenshot:
     for number, browser_page in enumerate(pages, start=1):
         if browser_page.is_closed():
             continue
-        stem = "failure" if number == 1 else f"failure-{number}"
-        browser_page.screenshot(path=str(screenshot.folder / f"{stem}.png"), full_page=True)
-        (screenshot.folder / f"{stem}.html").write_text(browser_page.content(), encoding="utf-8")
+        name = stem if len(pages) == 1 else f"{stem}-{number}"
+        browser_page.screenshot(path=str(screenshot.folder / f"{name}.png"), full_page=True)
+        (screenshot.folder / f"{name}.html").write_text(browser_page.content(), encoding="utf-8")
         errors = browser_page.console_errors  # type: ignore[attr-defined]
         if errors:
-            (screenshot.folder / f"{stem}-console.txt").write_text("\n".join(errors), encoding="utf-8")
+            (screenshot.folder / f"{name}-console.txt").write_text("\n".join(errors), encoding="utf-8")
 
 
 @pytest.fixture
@@ -211,7 +241,7 @@ def page(context: BrowserContext, request: pytest.FixtureRequest, screenshot: Sc
     """A page in a fresh browser context; on failure its last state is saved as failure.png (and .html)."""
     browser_page = _watched_page(context)
     yield browser_page
-    _save_failure([browser_page], request, screenshot)
+    _save_failure([browser_page], request, screenshot, "failure")
 
 
 @pytest.fixture
@@ -228,7 +258,7 @@ def new_page(
         return pages[-1]
 
     yield make
-    _save_failure(pages, request, screenshot)
+    _save_failure(pages, request, screenshot, "failure-other-page")
     for browser_context in contexts:
         browser_context.close()
 

@@ -19,6 +19,7 @@ from apps.accounts.models import User
 from tests.browser.conftest import Screenshots, check_accessibility, sign_in_with_cookie
 from tests.browser.seed import Seeded, seed_case
 
+# The live server needs committed rows: a transactional database (emptied after each test, custody included).
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("custody_transactional_db")]
 
 
