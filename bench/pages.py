@@ -467,6 +467,8 @@ def sequential_ms(base: str, pages: dict[str, list[str]], session: str) -> dict[
 
     medians = {}
     for name, paths in pages.items():
+        for path in (paths * WORKERS)[:WORKERS]:  # warm every worker up (imports, connections) first
+            requests.get(base + path, cookies={"sessionid": session}, timeout=60, allow_redirects=False)
         timings = []
         for path in (paths * 5)[:5]:
             started = time.perf_counter()
