@@ -18,6 +18,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_safe
@@ -91,7 +92,7 @@ def upload_texts() -> dict[str, str]:
         "unfinished": _("%(name)s (%(size)s), started %(when)s"),
         "forget": _("Forget"),
         "forgotten": _("The unfinished upload of %(name)s was abandoned."),
-        "added": _("%(count)s file(s) added. Check each file's description, then upload."),
+        "added": _("Files added: %(count)s. Check each file's description, then upload."),
         "unknown_error": _("unknown error."),
     }
 
@@ -130,7 +131,13 @@ def _upload(request: HttpRequest, case: Case) -> HttpResponse:
         form.add_error("sha256", str(error))
         return _page(request, case, form, status=400)
     messages.success(
-        request, _("%(count)d file(s) received and hashed; processing has started.") % {"count": len(items)}
+        request,
+        ngettext(
+            "%(count)d file received and hashed; processing has started.",
+            "%(count)d files received and hashed; processing has started.",
+            len(items),
+        )
+        % {"count": len(items)},
     )
     return redirect("evidence:item_detail", item_id=items[0].pk)
 

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.evidence.permissions import visible_items
@@ -97,7 +98,11 @@ def bulk_start(request: HttpRequest) -> HttpResponse:
     if result.started:
         messages.success(
             request,
-            _("Review started for %(count)d item(s): %(references)s.")
+            ngettext(
+                "Review started for %(count)d item: %(references)s.",
+                "Review started for %(count)d items: %(references)s.",
+                len(result.started),
+            )
             % {"count": len(result.started), "references": ", ".join(item.reference for item in result.started)},
         )
     for item, reason in result.refused:
