@@ -262,6 +262,10 @@ MATRIX: dict[str, Entry] = {
     "api-schema": Entry("get", EVERYONE),
     "api-docs": Entry("get", EVERYONE),
     "set_language": Entry("post", (302,) * 7, data=lambda _world: {"language": "uk", "next": "/"}),
+    # Case dashboard (tests/dashboards prove the charts, the counts and the fixity run)
+    "dashboards:case_dashboard": Entry("get", MEMBER_PAGE, case),
+    "dashboards:fixity_start": Entry("post", LEAD_ACTION, case),
+    "dashboards:fixity_progress": Entry("get", LEAD_PAGE, case),
     # Incident pages
     "incidents:list": Entry("get", SIGNED_IN_PAGE),
     "incidents:export_csv": Entry("get", SIGNED_IN_PAGE),

@@ -7,3 +7,4 @@ class NotificationKind(models.TextChoices):
 
     MENTION = "mention", _("Mention")
     EXPORT_READY = "export_ready", _("Bundle ready")
+    FIXITY_DONE = "fixity_done", _("Fixity check finished")

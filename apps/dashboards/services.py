@@ -24,6 +24,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from apps.cases.models import Case
+from apps.comments.enums import NotificationKind
 from apps.comments.models import Notification
 from apps.custody.services import fixity_check_item
 from apps.dashboards.selectors import case_dashboard_forget
@@ -33,8 +34,8 @@ from apps.evidence.models import EvidenceItem
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
-# The Notification kind of a finished fixity run (apps.comments.enums.NotificationKind should list it).
-FIXITY_DONE = "fixity_done"
+# The Notification kind of a finished fixity run.
+FIXITY_DONE = NotificationKind.FIXITY_DONE
 # How long a run's progress stays readable after its last update.
 PROGRESS_TTL_SECONDS = 24 * 60 * 60
 # A run that has not moved for this long is taken as dead (worker lost), so a new one may start.

@@ -140,7 +140,8 @@
 
   function create(element) {
     if (!window.L || element.custosMap) { return null; }
-    var map = L.map(element, { scrollWheelZoom: false, keyboard: true });
+    // maxZoom on the map itself: without a tile layer Leaflet has none, and clustering needs one.
+    var map = L.map(element, { scrollWheelZoom: false, keyboard: true, maxZoom: 18 });
     element.custosMap = map;
     map.fitBounds(UKRAINE);
     var tileUrl = element.getAttribute("data-tile-url");
