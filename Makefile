@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run test lint format bench fuzz-api openapi smoke clean
+.PHONY: help install run test test-browser lint format bench fuzz-api openapi smoke clean
 
 help:
 	@echo "make run    install, migrate, load the demo case, serve on http://127.0.0.1:$(PORT) with a worker"
@@ -55,6 +55,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Only the browser tests (Playwright on Debian's chromium; skipped when /usr/bin/chromium is missing).
+test-browser: install
+	$(BIN)/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 # Schemathesis against a live server and the schema it serves (scripts/fuzz_api.py; CI runs it).
 fuzz-api: install
