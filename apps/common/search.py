@@ -16,9 +16,10 @@ from functools import reduce
 from operator import and_, or_
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 
 SEARCH_CONFIG = "simple"
 
@@ -38,6 +39,10 @@ def full_text_search(queryset: QuerySet[Any], *, query: str, fields: Sequence[st
     if connection.vendor == "postgresql":
         vector = SearchVector(*fields, config=SEARCH_CONFIG)
         search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        if not any(LOOKUP_SEP in name for name in fields):
+            # The row's own columns: the condition goes on the queryset itself, where an expression index on
+            # this very vector (e.g. the incidents' incident_search_idx) can answer it.
+            return queryset.filter(SearchVectorExact(vector, search))
         matching = queryset.model._default_manager.annotate(_search=vector).filter(_search=search)
         # A subquery on the primary key: joins through many-valued relations cannot multiply the rows.
         return queryset.filter(pk__in=matching.values("pk"))
