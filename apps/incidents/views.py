@@ -8,16 +8,19 @@ not add or change records, or whose case is closed, gets 403 with the reason.
 from __future__ import annotations
 
 import uuid
+from math import ceil
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -70,7 +73,58 @@ if TYPE_CHECKING:
     from apps.incidents.models import Allegation, CasualtyFigure, Incident
 
 PAGE_SIZE = 25
+# The list counts its incidents only this far past the first row of the page asked for: counting a whole large
+# case costs more than the page itself. Past it the page says "more than" (a multiple of PAGE_SIZE).
+COUNT_AHEAD = 1000
+MAX_PAGE_NUMBER = 1_000_000  # a larger ?page= counts as far as this one (the SQL LIMIT stays a bigint)
 _DRAFT_CLEAR_SESSION_KEY = "custos_incident_draft_clear"
+
+
+class CountAheadPaginator(Paginator):  # type: ignore[type-arg]  # Paginator[...] fails at run time
+    """Pages of a queryset whose count stops ``count_ahead`` rows past the start of the requested page.
+
+    ``count`` is then exact, or (``more`` true) that limit with more rows beyond it; ``num_pages`` counts the
+    pages up to the first one past the limit, so the requested page and the next one are always reachable.
+    The count reads only the matching ids (no ordering, no annotations), at most limit + 1 of them.
+    """
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, number: object, count_ahead: int) -> None:
+        super().__init__(object_list, per_page)
+        try:
+            requested = min(max(int(str(number)), 1), MAX_PAGE_NUMBER)
+        except ValueError:
+            requested = 1  # get_page shows the first page
+        self.limit = (requested - 1) * per_page + count_ahead
+
+    @cached_property
+    def _counted(self) -> int:
+        queryset = self.object_list
+        assert isinstance(queryset, QuerySet)  # noqa: S101  (the list's queryset)
+        return queryset.order_by().values("pk")[: self.limit + 1].count()
+
+    @cached_property
+    def more(self) -> bool:
+        return self._counted > self.limit
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.limit)
+
+    @cached_property
+    def num_pages(self) -> int:
+        return ceil(self._counted / self.per_page) if self._counted else 1
+
+    def page(self, number: int | float | str) -> Page:  # type: ignore[type-arg]  # Page[...] fails at run time
+        """The page's ids first, then only those rows with what the list annotates on each (its counts): with
+        OFFSET in the same query, PostgreSQL would compute the counts of every row it skips too.
+        """
+        valid = self.validate_number(number)
+        bottom = (valid - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        queryset = self.object_list
+        assert isinstance(queryset, QuerySet)  # noqa: S101  (the list's queryset)
+        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        return Page(list(queryset.filter(pk__in=ids)), valid, self)
 
 
 def _user(request: HttpRequest) -> User:
@@ -93,7 +147,8 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 def incident_list(request: HttpRequest) -> HttpResponse:
     """The incidents of the user's cases: the API's filters, full-text search, sortable columns, pages."""
     result = incident_list_for_page(request=request)
-    page = Paginator(result.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    page = CountAheadPaginator(result.queryset, PAGE_SIZE, number=number, count_ahead=COUNT_AHEAD).get_page(number)
     weapon_types = list(WeaponType.objects.order_by("path"))
     labels = weapon_path_labels(weapon_types)
     sort_key = result.sort.removeprefix("-")

@@ -23,6 +23,7 @@ from apps.evidence.enums import ReviewStatus
 from apps.evidence.models import Derivative, IncidentLink
 from apps.incidents.enums import CasualtyScope, VerificationStatus, WeaponConfidence
 from apps.incidents.models import Allegation, AllegedWeapon, CasualtyFigure, Incident, IncidentType
+from apps.incidents.page_data import incident_list_for_page
 from apps.review.services import incident_verification_set
 from apps.sources.enums import SourceType
 from apps.weapons.models import WeaponType
@@ -199,6 +200,39 @@ def test_pages_of_25(people: People) -> None:
     second = client.get(LIST, {"sort": "title", "page": "2"})
     assert titles(second) == ["Incident 25", "Incident 26"]
     assert 'href="?sort=title&amp;page=2"' in first.content.decode()
+
+
+def test_the_count_stops_ahead_of_the_page_and_says_more(people: People, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("apps.incidents.views.COUNT_AHEAD", 25)
+    for number in range(27):
+        incident(people, f"Incident {number:02d}", start_at=datetime(2022, 3, 1, number % 24, tzinfo=UTC))
+    client = client_for(people.investigator)
+    first = client.get(LIST, {"sort": "title"})
+    html = first.content.decode()
+    assert (first.context["page"].paginator.count, first.context["page"].paginator.more) == (25, True)
+    assert "More than 25 incidents" in html
+    assert "Page 1 of 2 or more" in html
+    assert 'href="?sort=title&amp;page=2" rel="next"' in html
+    second = client.get(LIST, {"sort": "title", "page": "2"})  # counts further from the page asked for
+    assert titles(second) == ["Incident 25", "Incident 26"]
+    assert (second.context["page"].paginator.count, second.context["page"].paginator.more) == (27, False)
+    assert "27 incidents" in second.content.decode()
+    assert "Page 2 of 2<" in second.content.decode()
+    assert titles(client.get(LIST, {"sort": "title", "page": "99"})) == ["Incident 25", "Incident 26"]
+    assert len(titles(client.get(LIST, {"sort": "title", "page": "nonsense"}))) == 25
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's text search and its index")
+def test_search_is_answered_by_the_search_index(people: People) -> None:
+    incident(people, "Shelling of a school")
+    request = client_for(people.investigator).get(LIST, {"search": "school"}).wsgi_request
+    queryset = incident_list_for_page(request=request).queryset
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "incident_search_idx" in plan
 
 
 def _list_queries(client: Client, **params: str) -> int:
