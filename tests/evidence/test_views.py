@@ -362,7 +362,7 @@ def test_the_item_page_loads_its_own_static_files_and_no_inline_css_or_js(
 
     content = client.get(_detail_url(item)).content.decode()
 
-    assert re.findall(r"<link[^>]*>", content) == [
+    assert re.findall(r"<link rel=\"stylesheet\"[^>]*>", content) == [
         '<link rel="stylesheet" href="/static/css/custos.css">',
         '<link rel="stylesheet" href="/static/evidence/evidence.css">',
     ]
