@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import django_filters  # type: ignore[import-untyped]
+import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from apps.sources.enums import SourceReliability, SourceType
