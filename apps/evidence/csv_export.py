@@ -13,11 +13,12 @@ cases where the user's role sees witness identities.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+
+from apps.common.csv_files import spreadsheet_safe
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from apps.evidence.models import EvidenceItem
 
 CHUNK_ROWS = 2000
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_header() -> list[str]:
@@ -46,18 +46,12 @@ def csv_header() -> list[str]:
     ]
 
 
-def safe_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def evidence_csv_rows(items: QuerySet[EvidenceItem], *, identity_case_ids: Collection[object]) -> Iterator[list[str]]:
     """The header, then one row per item of ``items`` (which must select the case and prefetch incidents)."""
     yield csv_header()
     for item in items.iterator(chunk_size=CHUNK_ROWS):
         yield [
-            safe_cell(value)
+            spreadsheet_safe(value)
             for value in (
                 item.pk,
                 item.reference,
@@ -78,16 +72,3 @@ def evidence_csv_rows(items: QuerySet[EvidenceItem], *, identity_case_ids: Colle
 
 def _collector(item: EvidenceItem) -> str:
     return item.collector_name or (item.collected_by.get_username() if item.collected_by else "")
-
-
-class _Echo:
-    """A file-like object whose write() hands the line back: csv.writer then yields text line by line."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in rows:
-        yield writer.writerow(row)

@@ -38,9 +38,10 @@ from apps.accounts.permissions import (
 )
 from apps.accounts.selectors import signed_in_user
 from apps.cases.models import Case
+from apps.common.csv_files import csv_lines
 from apps.custody.enums import CustodyAction
 from apps.custody.selectors import custody_events_for_item, custody_verify
-from apps.evidence.csv_export import csv_lines, evidence_csv_rows
+from apps.evidence.csv_export import evidence_csv_rows
 from apps.evidence.enums import EvidenceKind, ProcessingStatus
 from apps.evidence.file_responses import evidence_file_response
 from apps.evidence.filters import EvidenceItemFilter

@@ -7,10 +7,12 @@ injection: a cell starting with = + - @ (or a tab or carriage return) gets a lea
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import chain
 from typing import TYPE_CHECKING, Any
+
+from apps.common.csv_files import csv_lines, spreadsheet_safe
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -39,13 +41,7 @@ COLUMNS = (
     "allegation_count",
     "evidence_count",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_SIZE = 2000
-
-
-def safe_text(value: str) -> str:
-    """A user's text, made inert for spreadsheets that would read it as a formula."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
 
 
 def _time(value: datetime | None) -> str:
@@ -57,39 +53,29 @@ def incident_row(incident: Incident) -> list[Any]:
     return [
         str(incident.pk),
         incident.case.reference,
-        safe_text(incident.title),
+        spreadsheet_safe(incident.title),
         _time(incident.start_at),
         incident.start_precision,
         _time(incident.end_at),
         incident.end_precision if incident.end_at else "",
-        safe_text(incident.place_name),
+        spreadsheet_safe(incident.place_name),
         incident.country_code,
-        safe_text(incident.admin1),
-        safe_text(incident.admin2),
-        safe_text(incident.admin3),
+        spreadsheet_safe(incident.admin1),
+        spreadsheet_safe(incident.admin2),
+        spreadsheet_safe(incident.admin3),
         "" if incident.latitude is None else str(incident.latitude),
         "" if incident.longitude is None else str(incident.longitude),
         incident.location_precision,
         ";".join(sorted(kind.code for kind in incident.incident_types.all())),
-        safe_text(";".join(sorted(link.tag.name for link in incident.tag_links.all()))),
+        spreadsheet_safe(";".join(sorted(link.tag.name for link in incident.tag_links.all()))),
         incident.verification_status,
         getattr(incident, "allegation_count", ""),
         getattr(incident, "evidence_count", ""),
     ]
 
 
-class _Echo:
-    """A file-like object whose write returns the line: csv.writer then yields lines one by one."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def incident_csv_lines(incidents: QuerySet[Incident] | Iterable[Incident]) -> Iterator[str]:
     """The header and one line per incident, read in chunks (prefetches run per chunk, not per row)."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # a byte-order mark, so spreadsheet programs read the file as UTF-8 (Cyrillic names)
-    yield writer.writerow(COLUMNS)
     rows = incidents.iterator(chunk_size=CHUNK_SIZE) if hasattr(incidents, "iterator") else incidents
-    for incident in rows:
-        yield writer.writerow(incident_row(incident))
+    # A byte-order mark, so spreadsheet programs read the file as UTF-8 (Cyrillic names).
+    yield from csv_lines(chain([COLUMNS], (incident_row(incident) for incident in rows)), byte_order_mark=True)
