@@ -216,6 +216,21 @@ class AllegationSerializer(SparseFieldsMixin, AllegationInputSerializer):
     """A named source asserting something on a date: a claim, not a finding."""
 
 
+MAX_COUNT = 2_147_483_647
+COUNT_FIELDS = (
+    "killed",
+    "injured",
+    "killed_children",
+    "killed_women",
+    "killed_men",
+    "killed_sex_undetermined",
+    "injured_children",
+    "injured_women",
+    "injured_men",
+    "injured_sex_undetermined",
+)
+
+
 class CasualtyFigureInputSerializer(serializers.ModelSerializer[CasualtyFigure]):
     """What a client sends: every field, whatever ``?fields=`` asks of the answer."""
 
@@ -271,7 +286,12 @@ class CasualtyFigureInputSerializer(serializers.ModelSerializer[CasualtyFigure])
             "created_at",
         ]
         read_only_fields = ["id", "case", "superseded_by", "recorded_by", "created_at"]
-        extra_kwargs = {"case": {"help_text": _("The id of the case.")}}
+        extra_kwargs = {
+            "case": {"help_text": _("The id of the case.")},
+            # The largest count PostgreSQL stores, on every database: Django takes an integer field's range from
+            # the database in use (SQLite's is 64-bit), and the schema must not depend on it.
+            **{name: {"max_value": MAX_COUNT} for name in COUNT_FIELDS},
+        }
 
 
 class CasualtyFigureSerializer(SparseFieldsMixin, CasualtyFigureInputSerializer):
