@@ -164,7 +164,18 @@ def main() -> int:
 
     port = free_port()
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120"],
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "120",
+            "--limit-request-line",
+            "8190",
+        ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -8,6 +8,7 @@ signed-in user's time zone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 from urllib.parse import urlencode
 
@@ -87,8 +88,8 @@ class UserTimeZoneMiddleware:
 
     Goes after AuthenticationMiddleware. The active zone is thread-local, so it
     is reset after every response: a worker thread must not carry one user's
-    zone into the next request. API token requests are authenticated later, by
-    DRF, and see the default zone; the API answers in UTC anyway.
+    zone into the next request. The API (/api/) speaks UTC, whoever asks: its
+    times are RFC 3339 instants, and a time without an offset is read as UTC.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -96,7 +97,9 @@ class UserTimeZoneMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and user.time_zone:
+        if request.path.startswith("/api/"):
+            timezone.activate(UTC)
+        elif user.is_authenticated and user.time_zone:
             timezone.activate(user_time_zone(user))
         else:
             timezone.deactivate()

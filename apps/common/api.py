@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
@@ -111,6 +112,12 @@ def problem_response(
 
 def problem_details_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """REST_FRAMEWORK's EXCEPTION_HANDLER: DRF's own handling, reshaped as RFC 9457 problem details."""
+    if isinstance(exc, DataError):
+        # The database refused a value the validation let through (a time zone offset or a date beyond its
+        # range, a character it cannot store): bad input, so a 400 that says so, never a 500.
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [_("A value is outside what the database can store (a date, offset or character).")]}
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -53,6 +53,7 @@ ALWAYS = {
     "403": "Signed in, but your role (or your token's scope) does not allow this.",
     "404": "No such object among the cases you are a member of.",
     "406": "The requested response format is not available.",
+    "414": "The request's URL is longer than the server accepts.",
     "429": "Too many requests: see `Retry-After`.",
 }
 WITH_INPUT = {
