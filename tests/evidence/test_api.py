@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.accounts.enums import CaseRole
@@ -73,8 +74,9 @@ def fast_password_hashing(settings: Any) -> None:
 
 
 def as_json_time(value: datetime | None) -> str:
-    """A time as the API writes it (in the active time zone, ISO 8601)."""
-    text: str = serializers.DateTimeField().to_representation(value)
+    """A time as the API writes it (in UTC, ISO 8601)."""
+    with timezone.override(UTC):
+        text: str = serializers.DateTimeField().to_representation(value)
     return text
 
 

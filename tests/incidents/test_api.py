@@ -137,7 +137,7 @@ def test_a_contributor_records_an_incident(client: Client, people: People, role:
         "case": str(people.case.pk),
         "title": "Fires in Irpin",
         "narrative": "Settlements of Irpin burning after attacks.",
-        "start_at": "2022-03-06T02:00:00+02:00",
+        "start_at": "2022-03-06T00:00:00Z",
         "start_precision": "day",
         "end_at": None,
         "end_precision": "exact",

@@ -86,7 +86,7 @@ def test_a_contributor_records_a_source(client: Client, people: People, role: st
         "author": "Jens Stoltenberg",
         "url": "https://www.nato.int/cps/en/natohq/opinions_192739.htm",
         "language": "en",
-        "published_at": "2022-03-07T12:00:00+02:00",
+        "published_at": "2022-03-07T10:00:00Z",
         "retrieved_at": None,
         "reliability": "reliable",
         "notes": "Relayed by CNN.",
