@@ -278,6 +278,7 @@ def test_the_list_and_the_csv_take_a_constant_number_of_queries(
     # the page, its incidents
     with django_assert_num_queries(9):
         client.get(LIST)
-    # session, user, the user's roles, the user's identity cases, the rows (one chunk), their incidents
-    with django_assert_num_queries(6):
+    # session, user, the user's roles (which also say where identities may be searched), the rows (one chunk),
+    # their incidents
+    with django_assert_num_queries(5):
         _csv(client)
