@@ -67,7 +67,13 @@ def notification_for_user(*, user: User | AnonymousUser, notification_id: UUID) 
 
 
 def unread_notification_count(*, user: User | AnonymousUser) -> int:
-    """How many of the user's notifications are unread: one COUNT query (none for anonymous users)."""
+    """How many of the user's notifications are unread (none for anonymous users): one query when there are
+    none, two otherwise."""
     if not user.is_authenticated:
+        return 0
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    # Every page shows this count, and most of the time it is 0: a plain query says so. Only when there are
+    # unread notifications is each one checked against what the user may still read (a longer query to build).
+    if not unread.exists():
         return 0
     return _visible_notifications(user).filter(read_at__isnull=True).count()
