@@ -399,3 +399,77 @@ def test_a_recent_count_is_reused_by_members_who_see_the_same_evidence(client: C
     assert (first - reused, reused) == (8, 7)
     assert reviewer_counts["Approved"] == 2  # the lead's count of a moment ago
     assert observer_counts["Approved"] == 2  # counted for the observer: one visible item then, one now
+
+
+class _Clock:
+    """Stands in for the time module in apps.dashboards.views: the test decides how late it is."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+
+def _approved(client: Client, case: Case) -> int:
+    return _bars(client.get(_url(case)).content.decode(), "chart-review-states")["Approved"]
+
+
+def test_a_drawing_older_than_a_minute_is_drawn_again(
+    client: Client, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = _Clock()
+    monkeypatch.setattr("apps.dashboards.views.time", clock)
+    EvidenceItemFactory(case=people.case, review_status=ReviewStatus.APPROVED)
+    sign_in(client, people.lead)
+    assert _approved(client, people.case) == 1
+    EvidenceItemFactory(case=people.case, review_status=ReviewStatus.APPROVED)
+
+    clock.now += selectors.CACHE_SECONDS - 1
+    assert _approved(client, people.case) == 1  # still within the minute
+    clock.now += 2
+    assert _approved(client, people.case) == 2
+
+
+def test_while_one_request_draws_again_the_others_show_the_previous_drawing(
+    client: Client, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apps.dashboards import views
+
+    clock = _Clock()
+    monkeypatch.setattr("apps.dashboards.views.time", clock)
+    keys: list[str] = []
+
+    def recording_key(**kwargs: Any) -> str:
+        keys.append(selectors.case_dashboard_cache_key(**kwargs))
+        return keys[-1]
+
+    monkeypatch.setattr("apps.dashboards.views.case_dashboard_cache_key", recording_key)
+    EvidenceItemFactory(case=people.case, review_status=ReviewStatus.APPROVED)
+    sign_in(client, people.lead)
+    assert _approved(client, people.case) == 1
+    reused_queries = _queries(client, people.case)  # a recent drawing: no counting
+    EvidenceItemFactory(case=people.case, review_status=ReviewStatus.APPROVED)
+    clock.now += selectors.CACHE_SECONDS + 1
+
+    # Another worker has started drawing (it holds the key's drawing lock): this request shows the old drawing
+    # and counts nothing.
+    assert cache.add(f"{keys[-1]}:drawing", 1, views.REDRAW_TIMEOUT_SECONDS)
+    assert _approved(client, people.case) == 1
+    assert _queries(client, people.case) == reused_queries
+    # The lock is gone (that worker finished, or its time ran out): the next request draws.
+    cache.delete(f"{keys[-1]}:drawing")
+    assert _approved(client, people.case) == 2
+
+
+def test_a_recount_asked_for_is_never_answered_with_the_previous_drawing(
+    client: Client, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    EvidenceItemFactory(case=people.case, review_status=ReviewStatus.APPROVED)
+    sign_in(client, people.lead)
+    assert _approved(client, people.case) == 1
+    EvidenceItemFactory(case=people.case, review_status=ReviewStatus.APPROVED)
+    selectors.case_dashboard_forget(case=people.case)
+    assert _approved(client, people.case) == 2
