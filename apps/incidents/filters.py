@@ -7,11 +7,13 @@ appears once and no DISTINCT is needed.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -28,17 +30,23 @@ if TYPE_CHECKING:
     from apps.accounts.models import User
 
 
+def _day_start(day: date) -> datetime | None:
+    """The instant ``day`` begins in the current time zone, or None where that instant is before year 1 in UTC
+    (no stored time is earlier: the bound would exclude nothing)."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    try:
+        return start.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
 class IncidentFilter(django_filters.FilterSet):
     case = django_filters.UUIDFilter(field_name="case_id", help_text=_("Only incidents of this case (its id)."))
     start_after = django_filters.DateFilter(
-        field_name="start_at",
-        lookup_expr="date__gte",
-        help_text=_("Only incidents that started on or after this date (YYYY-MM-DD)."),
+        method="filter_start_after", help_text=_("Only incidents that started on or after this date (YYYY-MM-DD).")
     )
     start_before = django_filters.DateFilter(
-        field_name="start_at",
-        lookup_expr="date__lte",
-        help_text=_("Only incidents that started on or before this date (YYYY-MM-DD)."),
+        method="filter_start_before", help_text=_("Only incidents that started on or before this date (YYYY-MM-DD).")
     )
     admin1 = django_filters.CharFilter(lookup_expr="iexact", help_text=_("Oblast (admin 1), exactly."))
     admin2 = django_filters.CharFilter(lookup_expr="iexact", help_text=_("Raion (admin 2), exactly."))
@@ -70,6 +78,19 @@ class IncidentFilter(django_filters.FilterSet):
     class Meta:
         model = Incident
         fields = ("case", "verification_status")
+
+    # The dates are days in the current time zone (the user's; UTC in the API). They become the instants those
+    # days begin, so the condition is on start_at itself and the (case, start_at) index answers it; a condition
+    # on start_at's local date would be computed for every row of the case.
+    def filter_start_after(self, queryset: QuerySet[Incident], name: str, value: date) -> QuerySet[Incident]:
+        start = _day_start(value) if value else None
+        return queryset if start is None else queryset.filter(start_at__gte=start)
+
+    def filter_start_before(self, queryset: QuerySet[Incident], name: str, value: date) -> QuerySet[Incident]:
+        if not value:
+            return queryset
+        end = _day_start(value + timedelta(days=1)) if value < date.max else None
+        return queryset if end is None else queryset.filter(start_at__lt=end)
 
     def filter_incident_type(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
         if not value:  # not given: the form field answers an empty queryset rather than nothing

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
@@ -95,7 +96,12 @@ class Incident(PublicModel):
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         ordering = ["-start_at"]
-        indexes = [models.Index(fields=["case", "start_at"], name="incident_case_start_idx")]
+        indexes = [
+            models.Index(fields=["case", "start_at"], name="incident_case_start_idx"),
+            # The lists' oblast and raion filters compare case-insensitively (UPPER(admin1) = UPPER(%s)).
+            models.Index(F("case"), Upper("admin1"), name="incident_case_admin1_idx"),
+            models.Index(F("case"), Upper("admin2"), name="incident_case_admin2_idx"),
+        ]
         constraints = [
             *coordinate_constraints("location", "latitude", "longitude"),
             models.CheckConstraint(

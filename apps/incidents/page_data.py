@@ -8,21 +8,29 @@ built in a number of queries that does not grow with its rows.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache as memoize
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from apps.common.search import full_text_search
 from apps.evidence.models import Derivative, EvidenceItem
 from apps.evidence.permissions import visible_items
+from apps.incidents import selectors
+from apps.incidents.display import time_html, verification_label
 from apps.incidents.filters import IncidentFilter
-from apps.incidents.models import Allegation, CasualtyFigure, Incident
+from apps.incidents.models import Allegation, CasualtyFigure, Incident, IncidentType
 from apps.incidents.permissions import visible_incidents
-from apps.incidents.selectors import allegation_list, casualty_figure_list, incident_list
+from apps.incidents.selectors import allegation_list, casualty_figure_list, incident_with_labels
 from apps.review.selectors import incident_verification_history
 from apps.sources.models import Source
 from apps.weapons.models import WeaponAlias, WeaponType
@@ -74,28 +82,176 @@ def _order(queryset: QuerySet[Incident], sort: str) -> QuerySet[Incident]:
 @dataclass
 class IncidentListResult:
     filterset: IncidentFilter
-    queryset: QuerySet[Incident]
+    queryset: QuerySet[Incident]  # the matching incidents, ordered, with what the list shows of each
     search: str
     sort: str
 
 
-def incident_list_for_page(*, request: HttpRequest) -> IncidentListResult:
+# The list's filters whose values the page writes back into its form (incident_type may repeat: read apart).
+LIST_FILTER_NAMES = (
+    "case",
+    "start_after",
+    "start_before",
+    "admin1",
+    "admin2",
+    "verification_status",
+    "has_approved_evidence",
+    "weapon",
+)
+
+
+# The filter form's vocabularies (weapon taxonomy, incident types) are read once per language for this long and
+# shared by every list view: they change rarely (a data migration, the admin), and an edit shows within this time.
+FILTER_OPTIONS_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class ListFilterOptions:
+    """The choices of the list's weapon and incident type filters, already escaped for HTML (value, label)."""
+
+    weapons: tuple[tuple[str, str], ...]  # (slug, path in the taxonomy), families first
+    incident_types: tuple[tuple[str, str], ...]  # (code, name), in the vocabulary's order
+
+    def weapon_options_html(self, selected: str) -> SafeString:
+        """The weapon filter's <option>s, ``selected`` marked. Both parts were escaped when read."""
+        return SafeString(
+            "".join(
+                f'<option value="{slug}"{" selected" if slug == selected else ""}>{label}</option>'
+                for slug, label in self.weapons
+            )
+        )
+
+    def incident_type_checkboxes_html(self, selected: Sequence[str]) -> SafeString:
+        """The incident type filter's labelled checkboxes, those in ``selected`` checked."""
+        return SafeString(
+            "".join(
+                f'<label class="check"><input type="checkbox" name="incident_type" value="{code}" '
+                f'id="id_incident_type_{number}"{" checked" if code in selected else ""}> {label}</label>'
+                for number, (code, label) in enumerate(self.incident_types)
+            )
+        )
+
+
+def list_filter_options() -> ListFilterOptions:
+    """The choices of the list's weapon and incident type filters, with names in the active language.
+
+    The filter form is on every view of the list: its options are written as HTML here, once per language and
+    FILTER_OPTIONS_SECONDS, rather than by the template engine on each view (they are most of its work).
+    """
+
+    def read() -> ListFilterOptions:
+        types = list(WeaponType.objects.order_by("path"))
+        labels = weapon_path_labels(types)
+        return ListFilterOptions(
+            weapons=tuple((escape(weapon.slug), escape(labels[weapon.path])) for weapon in types),
+            incident_types=tuple((escape(kind.code), escape(str(kind))) for kind in IncidentType.objects.all()),
+        )
+
+    options: ListFilterOptions = cache.get_or_set(
+        f"incidents:list-filter-options:v2:{get_language()}", read, FILTER_OPTIONS_SECONDS
+    )
+    return options
+
+
+@dataclass(frozen=True)
+class IncidentListRow:
+    """What the list shows of one incident, written out (see incident_list_rows)."""
+
+    id: UUID
+    url: str
+    title: str
+    when: SafeString
+    place_name: str
+    admin1: str
+    status: str
+    status_label: str
+    case_reference: str
+    types: list[str]
+    evidence_count: int
+
+
+def incident_list_rows(*, user: User | AnonymousUser, ids: Sequence[UUID]) -> list[IncidentListRow]:
+    """The list's rows for these incidents (those the user may see), in the order of ``ids``. Two queries.
+
+    Plain values, not model instances, and the types in one query of names: this runs for each row of every
+    view of the list, where building models and related managers costs more than the rest of the row.
+    """
+    rows = {
+        row["id"]: row
+        for row in selectors.incident_list_rows(user=user)
+        .filter(pk__in=ids)
+        .order_by()
+        .values(
+            "id",
+            "title",
+            "start_at",
+            "start_precision",
+            "place_name",
+            "admin1",
+            "verification_status",
+            "case__reference",
+            "evidence_count",
+        )
+    }
+    types: dict[UUID, list[str]] = {}
+    links = (
+        Incident.incident_types.through.objects.filter(incident_id__in=list(rows))
+        .order_by("incidenttype__sort_order", "incidenttype__code")
+        .values_list("incident_id", "incidenttype__name", "incidenttype__name_uk")
+    )
+    ukrainian = (get_language() or "").startswith("uk")
+    for incident_id, name, name_uk in links:
+        types.setdefault(incident_id, []).append(name_uk if ukrainian and name_uk else name)
+    detail = reverse("incidents:detail", kwargs={"incident_id": _URL_PLACEHOLDER})
+    return [
+        IncidentListRow(
+            id=row["id"],
+            # One reverse() for the page: the detail URL differs between rows by the id only.
+            url=detail.replace(str(_URL_PLACEHOLDER), str(row["id"])),
+            title=row["title"],
+            when=time_html(row["start_at"], row["start_precision"]),
+            place_name=row["place_name"],
+            admin1=row["admin1"],
+            status=row["verification_status"],
+            status_label=verification_label(row["verification_status"]),
+            case_reference=row["case__reference"],
+            types=types.get(row["id"], []),
+            evidence_count=row["evidence_count"],
+        )
+        for row in (rows[pk] for pk in ids if pk in rows)
+    ]
+
+
+_URL_PLACEHOLDER = uuid.UUID(int=0)
+
+
+def incident_list_for_page(*, request: HttpRequest, base: QuerySet[Incident] | None = None) -> IncidentListResult:
     """The user's incidents narrowed by the API's filters (IncidentFilter), ?search= and ordered by ?sort=.
 
+    ``base`` is what each matching incident comes with: by default nothing more than its row (the page reads
+    its ids, then the rows it shows from ``rows``); the CSV download passes the annotated incident_list.
     An invalid filter value is reported on the filter form and that filter is not applied (the others are).
     """
     user = request.user
-    base = incident_list(user=user).select_related("case")
+    if base is None:
+        base = visible_incidents(user)
     filterset = IncidentFilter(request.GET or None, queryset=base, request=request)
     if filterset.is_bound and not filterset.is_valid():
-        valid = {name: value for name, value in request.GET.items() if name not in filterset.form.errors}
+        valid = request.GET.copy()  # a QueryDict: a repeated filter (incident_type) keeps all its values
+        for name in filterset.form.errors:
+            valid.pop(name, None)
         queryset = IncidentFilter(valid, queryset=base, request=request).qs
     else:
         queryset = filterset.qs
     search = request.GET.get("search", "").strip()
     queryset = full_text_search(queryset, query=search, fields=SEARCH_FIELDS)
     sort = parse_sort(request.GET.get("sort"))
-    return IncidentListResult(filterset=filterset, queryset=_order(queryset, sort), search=search, sort=sort)
+    return IncidentListResult(
+        filterset=filterset,
+        queryset=_order(queryset, sort),
+        search=search,
+        sort=sort,
+    )
 
 
 # --- Weapon taxonomy ------------------------------------------------------------------------
@@ -159,7 +315,7 @@ def weapon_search_data(families: list[WeaponFamily]) -> dict[str, str]:
 # --- Places ---------------------------------------------------------------------------------
 
 
-@cache
+@memoize
 def _gazetteer() -> tuple[dict[str, Any], ...]:
     data = json.loads(GAZETTEER_PATH.read_text(encoding="utf-8"))
     return tuple(data["places"])
@@ -251,8 +407,8 @@ class IncidentPage:
 
 
 def incident_for_page(*, user: User | AnonymousUser, incident_id: UUID) -> Incident | None:
-    """The incident with its case, types, tags and counts, if the user may see it (else None: the view's 404)."""
-    return incident_list(user=user).select_related("case").filter(pk=incident_id).first()
+    """The incident with its case, author, types and tags, if the user may see it (else None: the view's 404)."""
+    return incident_with_labels(user=user, incident_id=incident_id)
 
 
 def incident_page(*, user: User | AnonymousUser, incident: Incident) -> IncidentPage:
@@ -273,6 +429,9 @@ def incident_page(*, user: User | AnonymousUser, incident: Incident) -> Incident
         visible_items(user)
         .filter(incident_links__incident=incident)
         .select_related("case")
+        # What the gallery shows: an evidence item has some 80 columns, and building them all is most of the
+        # cost of this list.
+        .only("id", "case_id", "case__reference", "number", "kind", "review_status", "is_graphic")
         .prefetch_related(Prefetch("derivatives", queryset=thumbnails, to_attr="thumbnails"))
         .order_by("number")
     )

@@ -47,6 +47,27 @@ def incident_list(*, user: User | AnonymousUser) -> QuerySet[Incident]:
     )
 
 
+def incident_list_rows(*, user: User | AnonymousUser) -> QuerySet[Incident]:
+    """The incidents the user may see with the count the list page shows of each: the linked evidence the user
+    may see (as in incident_list). The page reads plain values of it (page_data.incident_list_rows)."""
+    return visible_incidents(user).annotate(
+        evidence_count=_count_per_incident(IncidentLink.objects.filter(item__in=visible_items(user)))
+    )
+
+
+def incident_with_labels(*, user: User | AnonymousUser, incident_id: UUID) -> Incident | None:
+    """The incident with its case, author, types and tags, if it is in one of the user's cases (else None)."""
+    return (
+        visible_incidents(user)
+        .select_related("case", "created_by")
+        .prefetch_related(
+            "incident_types", Prefetch("tag_links", queryset=TaggedIncident.objects.select_related("tag"))
+        )
+        .filter(pk=incident_id)
+        .first()
+    )
+
+
 def incident_for_user(*, user: User | AnonymousUser, incident_id: UUID) -> Incident | None:
     """The incident if it is in one of the user's cases (with its case), else None: the caller answers 404."""
     return visible_incidents(user).filter(pk=incident_id).select_related("case").first()

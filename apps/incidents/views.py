@@ -8,10 +8,10 @@ not add or change records, or whose case is closed, gets 403 with the reason.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from math import ceil
 from typing import TYPE_CHECKING, Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,12 +25,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.accounts.models import User
-from apps.accounts.permissions import CONTRIBUTING_ROLES, can_see_witness_identity, case_ids_with_roles, member_case_ids
+from apps.accounts.permissions import (
+    CONTRIBUTING_ROLES,
+    can_see_witness_identity,
+    case_ids_with_roles,
+    case_role,
+    member_case_ids,
+)
 from apps.cases.enums import CaseStatus
 from apps.cases.models import Case
 from apps.cases.permissions import case_is_open
 from apps.cases.selectors import case_for_member
 from apps.cases.serializers import contribution_refusal
+from apps.incidents import selectors
 from apps.incidents.csv_export import incident_csv_lines
 from apps.incidents.enums import VerificationStatus
 from apps.incidents.forms import (
@@ -42,16 +49,18 @@ from apps.incidents.forms import (
     source_choices,
 )
 from apps.incidents.page_data import (
+    LIST_FILTER_NAMES,
     SORTS,
     incident_allegations,
     incident_figures,
     incident_for_page,
     incident_list_for_page,
+    incident_list_rows,
     incident_page,
     incident_sources_for_form,
     known_places,
+    list_filter_options,
     weapon_choices,
-    weapon_path_labels,
     weapon_search_data,
     weapon_taxonomy,
 )
@@ -65,7 +74,6 @@ from apps.incidents.submissions import (
     create_token_release,
     incident_forms_save,
 )
-from apps.weapons.models import WeaponType
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -85,46 +93,53 @@ class CountAheadPaginator(Paginator):  # type: ignore[type-arg]  # Paginator[...
 
     ``count`` is then exact, or (``more`` true) that limit with more rows beyond it; ``num_pages`` counts the
     pages up to the first one past the limit, so the requested page and the next one are always reachable.
-    The count reads only the matching ids (no ordering, no annotations), at most limit + 1 of them.
+
+    Two queries. The first reads the ordered ids of the matching rows up to that limit (limit + 1 of them):
+    the count and the page's ids come from one scan, so a full-text search or a filter through relations is
+    evaluated once, not once to count and again to page. Then ``rows`` reads what the page shows of the
+    page's ids, in their order: the counts the list shows are computed for those 25 rows only, and the filters
+    are not evaluated again.
     """
 
-    def __init__(self, object_list: QuerySet[Any], per_page: int, *, number: object, count_ahead: int) -> None:
+    def __init__(
+        self,
+        object_list: QuerySet[Any],
+        per_page: int,
+        *,
+        number: object,
+        count_ahead: int,
+        rows: Callable[[list[Any]], Sequence[Any]],
+    ) -> None:
         super().__init__(object_list, per_page)
         try:
             requested = min(max(int(str(number)), 1), MAX_PAGE_NUMBER)
         except ValueError:
             requested = 1  # get_page shows the first page
         self.limit = (requested - 1) * per_page + count_ahead
+        self.rows = rows
 
     @cached_property
-    def _counted(self) -> int:
+    def _ids(self) -> list[Any]:
         queryset = self.object_list
         assert isinstance(queryset, QuerySet)  # noqa: S101  (the list's queryset)
-        return queryset.order_by().values("pk")[: self.limit + 1].count()
+        return list(queryset.values_list("pk", flat=True)[: self.limit + 1])
 
     @cached_property
     def more(self) -> bool:
-        return self._counted > self.limit
+        return len(self._ids) > self.limit
 
     @cached_property
     def count(self) -> int:
-        return min(self._counted, self.limit)
+        return min(len(self._ids), self.limit)
 
     @cached_property
     def num_pages(self) -> int:
-        return ceil(self._counted / self.per_page) if self._counted else 1
+        return ceil(len(self._ids) / self.per_page) if self._ids else 1
 
     def page(self, number: int | float | str) -> Page:  # type: ignore[type-arg]  # Page[...] fails at run time
-        """The page's ids first, then only those rows with what the list annotates on each (its counts): with
-        OFFSET in the same query, PostgreSQL would compute the counts of every row it skips too.
-        """
         valid = self.validate_number(number)
         bottom = (valid - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        queryset = self.object_list
-        assert isinstance(queryset, QuerySet)  # noqa: S101  (the list's queryset)
-        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
-        return Page(list(queryset.filter(pk__in=ids)), valid, self)
+        return Page(self.rows(self._ids[bottom : min(bottom + self.per_page, self.count)]), valid, self)
 
 
 def _user(request: HttpRequest) -> User:
@@ -148,9 +163,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     """The incidents of the user's cases: the API's filters, full-text search, sortable columns, pages."""
     result = incident_list_for_page(request=request)
     number = request.GET.get("page")
-    page = CountAheadPaginator(result.queryset, PAGE_SIZE, number=number, count_ahead=COUNT_AHEAD).get_page(number)
-    weapon_types = list(WeaponType.objects.order_by("path"))
-    labels = weapon_path_labels(weapon_types)
+    page = CountAheadPaginator(
+        result.queryset,
+        PAGE_SIZE,
+        number=number,
+        count_ahead=COUNT_AHEAD,
+        rows=lambda ids: incident_list_rows(user=request.user, ids=ids),
+    ).get_page(number)
     sort_key = result.sort.removeprefix("-")
     columns = [
         {
@@ -163,30 +182,25 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         if key in SORTS
     ]
     form = result.filterset.form
-    types = form.fields["incident_type"]
-    types.widget = forms.CheckboxSelectMultiple(choices=types.choices)
-    form.fields["verification_status"].choices = [("", _("Any")), *VerificationStatus.choices]
-    form.fields["has_approved_evidence"].widget.choices = [
-        ("unknown", _("Any")),
-        ("true", _("Yes")),
-        ("false", _("No")),
-    ]
-    for field in form.fields.values():
-        field.help_text = ""  # the API's help texts; the page has its own labels
+    options = list_filter_options()
+    cases = list(Case.objects.filter(pk__in=member_case_ids(request.user)).order_by("reference"))
     context = {
         "filterset": result.filterset,
         "form": form,
+        "errors": form.errors if result.filterset.is_bound else {},
+        "values": {name: request.GET.get(name, "") for name in LIST_FILTER_NAMES},
         "page": page,
         "search": result.search,
         "sort": result.sort,
         "columns": columns,
-        "cases": Case.objects.filter(pk__in=member_case_ids(request.user)).order_by("reference"),
-        "can_create": Case.objects.filter(
-            pk__in=case_ids_with_roles(request.user, CONTRIBUTING_ROLES), status=CaseStatus.OPEN
-        ).exists(),
-        "weapon_options": [(weapon.slug, labels[weapon.path]) for weapon in weapon_types],
-        "selected_case": request.GET.get("case", ""),
-        "selected_weapon": request.GET.get("weapon", ""),
+        "cases": cases,
+        "can_create": any(
+            case.status == CaseStatus.OPEN and case_role(request.user, case) in CONTRIBUTING_ROLES for case in cases
+        ),
+        "weapon_options": options.weapon_options_html(request.GET.get("weapon", "")),
+        "type_checkboxes": options.incident_type_checkboxes_html(request.GET.getlist("incident_type")),
+        "status_options": [("", _("Any")), *VerificationStatus.choices],
+        "evidence_options": [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))],
         "page_query": _query_without(request, "page"),
         "sort_query": _query_without(request, "page", "sort"),
         "csv_query": _query_without(request, "page"),
@@ -198,7 +212,9 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def incident_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Every incident the list's filters and search match, as CSV (streamed; no pages)."""
-    result = incident_list_for_page(request=request)
+    result = incident_list_for_page(
+        request=request, base=selectors.incident_list(user=request.user).select_related("case")
+    )
     response = StreamingHttpResponse(incident_csv_lines(result.queryset), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="incidents-{stamp}.csv"'

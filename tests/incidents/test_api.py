@@ -472,6 +472,16 @@ def test_the_date_range_filters(client: Client, people: People) -> None:
     assert field_errors(client.get(LIST, {"start_after": "yesterday"})) == {"start_after": ["Enter a valid date."]}
 
 
+def test_the_date_filters_take_days_in_utc(client: Client, people: People) -> None:
+    # 22:30 UTC on 5 March (00:30 on the 6th in Kyiv): the API answers in UTC, so for it this is the 5th.
+    IncidentFactory(case=people.case, title="Late on the 5th", start_at=datetime(2022, 3, 5, 22, 30, tzinfo=UTC))
+    login_verified(client, people.investigator)
+
+    assert titles(client.get(LIST, {"start_before": "2022-03-05"})) == ["Late on the 5th"]
+    assert titles(client.get(LIST, {"start_after": "2022-03-06"})) == []
+    assert titles(client.get(LIST, {"start_after": "0001-01-01", "start_before": "9999-12-31"})) == ["Late on the 5th"]
+
+
 def test_the_oblast_and_raion_filters(client: Client, people: People) -> None:
     IncidentFactory(case=people.case, title="Irpin", admin1="Kyiv oblast", admin2="Bucha raion")
     IncidentFactory(case=people.case, title="Brovary", admin1="Kyiv oblast", admin2="Brovary raion")
