@@ -147,9 +147,11 @@ def list_filter_options() -> ListFilterOptions:
             incident_types=tuple((escape(kind.code), escape(str(kind))) for kind in IncidentType.objects.all()),
         )
 
-    options: ListFilterOptions = cache.get_or_set(
-        f"incidents:list-filter-options:v2:{get_language()}", read, FILTER_OPTIONS_SECONDS
-    )
+    key = f"incidents:list-filter-options:v2:{get_language()}"
+    options = cache.get(key)
+    if not isinstance(options, ListFilterOptions):
+        options = read()
+        cache.set(key, options, FILTER_OPTIONS_SECONDS)
     return options
 
 
@@ -170,6 +172,20 @@ class IncidentListRow:
     evidence_count: int
 
 
+# The values a list row is written from (evidence_count is the selector's annotation).
+_LIST_ROW_VALUES = (
+    "id",
+    "title",
+    "start_at",
+    "start_precision",
+    "place_name",
+    "admin1",
+    "verification_status",
+    "case__reference",
+    "evidence_count",
+)
+
+
 def incident_list_rows(*, user: User | AnonymousUser, ids: Sequence[UUID]) -> list[IncidentListRow]:
     """The list's rows for these incidents (those the user may see), in the order of ``ids``. Two queries.
 
@@ -178,20 +194,7 @@ def incident_list_rows(*, user: User | AnonymousUser, ids: Sequence[UUID]) -> li
     """
     rows = {
         row["id"]: row
-        for row in selectors.incident_list_rows(user=user)
-        .filter(pk__in=ids)
-        .order_by()
-        .values(
-            "id",
-            "title",
-            "start_at",
-            "start_precision",
-            "place_name",
-            "admin1",
-            "verification_status",
-            "case__reference",
-            "evidence_count",
-        )
+        for row in selectors.incident_list_rows(user=user).filter(pk__in=ids).order_by().values(*_LIST_ROW_VALUES)
     }
     types: dict[UUID, list[str]] = {}
     links = (

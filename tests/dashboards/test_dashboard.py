@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from html import unescape
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.urls import reverse
 
 from apps.accounts.enums import CaseRole
 from apps.cases.models import Case
-from apps.dashboards import selectors
+from apps.dashboards import selectors, views
 from apps.dashboards.selectors import case_dashboard
 from apps.demo.services import demo_seed
 from apps.evidence.enums import ConsentStatus, IntegrityStatus, ReviewStatus
@@ -405,8 +406,6 @@ class _Clock:
     """Stands in for the time module in apps.dashboards.views: the test decides how late it is."""
 
     def __init__(self) -> None:
-        import time
-
         self.now = time.time()
 
     def time(self) -> float:
@@ -436,8 +435,6 @@ def test_a_drawing_older_than_a_minute_is_drawn_again(
 def test_while_one_request_draws_again_the_others_show_the_previous_drawing(
     client: Client, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from apps.dashboards import views
-
     clock = _Clock()
     monkeypatch.setattr("apps.dashboards.views.time", clock)
     keys: list[str] = []

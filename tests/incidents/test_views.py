@@ -19,11 +19,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.common.enums import TimePrecision
+from apps.common.search import full_text_search
 from apps.evidence.enums import ReviewStatus
 from apps.evidence.models import Derivative, IncidentLink
 from apps.incidents.enums import CasualtyScope, VerificationStatus, WeaponConfidence
 from apps.incidents.models import Allegation, AllegedWeapon, CasualtyFigure, Incident, IncidentType
-from apps.common.search import full_text_search
 from apps.incidents.page_data import SEARCH_FIELDS
 from apps.review.services import incident_verification_set
 from apps.sources.enums import SourceType
@@ -188,7 +189,8 @@ def test_the_filter_form_shows_what_was_asked_for(people: People) -> None:
     assert '<option value="bm-27-uragan" selected>' in html
     assert re.search(r'value="attack-on-civilians" id="id_incident_type_\d+" checked>', html)
     assert 'id="id_start_after" value="2022-03-01"' in html
-    assert html.count(" selected>") == 3 and html.count(" checked>") == 1
+    assert html.count(" selected>") == 3
+    assert html.count(" checked>") == 1
 
 
 def test_an_invalid_filter_value_is_marked_on_its_field(people: People) -> None:
@@ -198,8 +200,6 @@ def test_an_invalid_filter_value_is_marked_on_its_field(people: People) -> None:
 
 
 def test_times_are_written_at_their_precision_in_the_users_zone(people: People) -> None:
-    from apps.common.enums import TimePrecision
-
     made = incident(people, "Irpin", start_at=datetime(2022, 3, 5, 22, 30, tzinfo=UTC))
     client = client_for(people.investigator)
     html = client.get(LIST).content.decode()
