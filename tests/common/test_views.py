@@ -106,6 +106,6 @@ def test_an_observers_case_list_does_not_count_identity_restricted_items(client:
     counts = {}
     for user in (observer, investigator):
         client.force_login(user)
-        counts[user.pk] = [case.evidence_count for case in client.get(reverse("home")).context["cases"]]
+        counts[user.pk] = [row.evidence for row in client.get(reverse("home")).context["rows"]]
 
     assert (counts[observer.pk], counts[investigator.pk]) == ([1], [2])
