@@ -21,6 +21,7 @@ from django.utils.translation import get_language, gettext
 
 from apps.accounts.permissions import can_see_witness_identity
 from apps.cases.selectors import case_list_with_incident_counts
+from apps.common.languages import name_in_language
 from apps.evidence.enums import IntegrityStatus, ReviewStatus
 from apps.evidence.permissions import visible_items
 from apps.incidents.enums import CasualtyScope
@@ -397,15 +398,10 @@ def _incident_types(incidents: QuerySet[Incident], other_label: str) -> list[Bar
         .annotate(n=Count("incident_id"))
         .order_by()
     )
-    ukrainian = (get_language() or "").startswith("uk")
     bars = [
         Bar(
             key=row["incidenttype_id"],
-            label=(
-                row["incidenttype__name_uk"]
-                if ukrainian and row["incidenttype__name_uk"]
-                else row["incidenttype__name"]
-            ),
+            label=name_in_language(row["incidenttype__name"], row["incidenttype__name_uk"]),
             count=row["n"],
         )
         for row in rows

@@ -82,13 +82,12 @@ class IncidentFilter(django_filters.FilterSet):
     # The dates are days in the current time zone (the user's; UTC in the API). They become the instants those
     # days begin, so the condition is on start_at itself and the (case, start_at) index answers it; a condition
     # on start_at's local date would be computed for every row of the case.
+    # django-filter calls these only with a value.
     def filter_start_after(self, queryset: QuerySet[Incident], name: str, value: date) -> QuerySet[Incident]:
-        start = _day_start(value) if value else None
+        start = _day_start(value)
         return queryset if start is None else queryset.filter(start_at__gte=start)
 
     def filter_start_before(self, queryset: QuerySet[Incident], name: str, value: date) -> QuerySet[Incident]:
-        if not value:
-            return queryset
         end = _day_start(value + timedelta(days=1)) if value < date.max else None
         return queryset if end is None else queryset.filter(start_at__lt=end)
 

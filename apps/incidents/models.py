@@ -6,12 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from apps.common.enums import LocationPrecision, TimePrecision
+from apps.common.languages import name_in_language
 from apps.common.models import PublicModel, TimeStampedModel
 from apps.common.validators import coordinate_constraints, coordinate_field
 from apps.incidents.enums import CasualtyScope, VerificationStatus, WeaponConfidence
@@ -41,7 +41,7 @@ class IncidentType(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return self.name_uk if (get_language() or "").startswith("uk") and self.name_uk else self.name
+        return name_in_language(self.name, self.name_uk)
 
 
 class Incident(PublicModel):

@@ -22,6 +22,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from apps.common.languages import name_in_language
 from apps.common.search import full_text_search
 from apps.evidence.models import Derivative, EvidenceItem
 from apps.evidence.permissions import visible_items
@@ -30,7 +31,7 @@ from apps.incidents.display import time_html, verification_label
 from apps.incidents.filters import IncidentFilter
 from apps.incidents.models import Allegation, CasualtyFigure, Incident, IncidentType
 from apps.incidents.permissions import visible_incidents
-from apps.incidents.selectors import allegation_list, casualty_figure_list, incident_with_labels
+from apps.incidents.selectors import allegation_list, casualty_figure_list
 from apps.review.selectors import incident_verification_history
 from apps.sources.models import Source
 from apps.weapons.models import WeaponAlias, WeaponType
@@ -82,7 +83,7 @@ def _order(queryset: QuerySet[Incident], sort: str) -> QuerySet[Incident]:
 @dataclass
 class IncidentListResult:
     filterset: IncidentFilter
-    queryset: QuerySet[Incident]  # the matching incidents, ordered, with what the list shows of each
+    queryset: QuerySet[Incident]  # the matching incidents, ordered (of ``base``: see incident_list_for_page)
     search: str
     sort: str
 
@@ -194,7 +195,10 @@ def incident_list_rows(*, user: User | AnonymousUser, ids: Sequence[UUID]) -> li
     """
     rows = {
         row["id"]: row
-        for row in selectors.incident_list_rows(user=user).filter(pk__in=ids).order_by().values(*_LIST_ROW_VALUES)
+        for row in selectors.incidents_with_evidence_counts(user=user)
+        .filter(pk__in=ids)
+        .order_by()
+        .values(*_LIST_ROW_VALUES)
     }
     types: dict[UUID, list[str]] = {}
     links = (
@@ -202,9 +206,8 @@ def incident_list_rows(*, user: User | AnonymousUser, ids: Sequence[UUID]) -> li
         .order_by("incidenttype__sort_order", "incidenttype__code")
         .values_list("incident_id", "incidenttype__name", "incidenttype__name_uk")
     )
-    ukrainian = (get_language() or "").startswith("uk")
     for incident_id, name, name_uk in links:
-        types.setdefault(incident_id, []).append(name_uk if ukrainian and name_uk else name)
+        types.setdefault(incident_id, []).append(name_in_language(name, name_uk))
     detail = reverse("incidents:detail", kwargs={"incident_id": _URL_PLACEHOLDER})
     return [
         IncidentListRow(
@@ -232,7 +235,8 @@ def incident_list_for_page(*, request: HttpRequest, base: QuerySet[Incident] | N
     """The user's incidents narrowed by the API's filters (IncidentFilter), ?search= and ordered by ?sort=.
 
     ``base`` is what each matching incident comes with: by default nothing more than its row (the page reads
-    its ids, then the rows it shows from ``rows``); the CSV download passes the annotated incident_list.
+    only the matching ids, then its rows with incident_list_rows); the CSV download passes the annotated
+    incident_list.
     An invalid filter value is reported on the filter form and that filter is not applied (the others are).
     """
     user = request.user
@@ -407,11 +411,6 @@ class IncidentPage:
     items: Sequence[EvidenceItem]
     history: list[IncidentVerificationChange]
     weapon_labels: dict[str, str]
-
-
-def incident_for_page(*, user: User | AnonymousUser, incident_id: UUID) -> Incident | None:
-    """The incident with its case, author, types and tags, if the user may see it (else None: the view's 404)."""
-    return incident_with_labels(user=user, incident_id=incident_id)
 
 
 def incident_page(*, user: User | AnonymousUser, incident: Incident) -> IncidentPage:

@@ -47,7 +47,7 @@ def incident_list(*, user: User | AnonymousUser) -> QuerySet[Incident]:
     )
 
 
-def incident_list_rows(*, user: User | AnonymousUser) -> QuerySet[Incident]:
+def incidents_with_evidence_counts(*, user: User | AnonymousUser) -> QuerySet[Incident]:
     """The incidents the user may see with the count the list page shows of each: the linked evidence the user
     may see (as in incident_list). The page reads plain values of it (page_data.incident_list_rows)."""
     return visible_incidents(user).annotate(

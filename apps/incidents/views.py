@@ -53,7 +53,6 @@ from apps.incidents.page_data import (
     SORTS,
     incident_allegations,
     incident_figures,
-    incident_for_page,
     incident_list_for_page,
     incident_list_rows,
     incident_page,
@@ -226,7 +225,7 @@ def incident_list_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _visible_incident(request: HttpRequest, incident_id: UUID) -> Incident:
-    incident = incident_for_page(user=request.user, incident_id=incident_id)
+    incident = selectors.incident_with_labels(user=request.user, incident_id=incident_id)
     if incident is None:
         raise Http404
     return incident

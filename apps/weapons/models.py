@@ -1,8 +1,8 @@
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from apps.common.languages import name_in_language
 from apps.weapons.enums import AliasLanguage, WeaponLevel
 from apps.weapons.text import normalize_term
 
@@ -52,7 +52,7 @@ class WeaponType(MP_Node):
     @property
     def display_name(self) -> str:
         """The name in the active language."""
-        return self.name_uk if (get_language() or "").startswith("uk") and self.name_uk else self.name
+        return name_in_language(self.name, self.name_uk)
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.search_text = normalize_term(f"{self.name}\n{self.name_uk}")

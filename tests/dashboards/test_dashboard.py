@@ -461,9 +461,7 @@ def test_while_one_request_draws_again_the_others_show_the_previous_drawing(
     assert _approved(client, people.case) == 2
 
 
-def test_a_recount_asked_for_is_never_answered_with_the_previous_drawing(
-    client: Client, people: People, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_recount_asked_for_is_never_answered_with_the_previous_drawing(client: Client, people: People) -> None:
     EvidenceItemFactory(case=people.case, review_status=ReviewStatus.APPROVED)
     sign_in(client, people.lead)
     assert _approved(client, people.case) == 1
