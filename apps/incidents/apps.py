@@ -6,3 +6,6 @@ class IncidentsConfig(AppConfig):
     name = "apps.incidents"
     label = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self) -> None:
+        from apps.incidents import signals  # noqa: F401, PLC0415 (connects the receivers)

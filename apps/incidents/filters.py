@@ -8,7 +8,7 @@ appears once and no DISTINCT is needed.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import django_filters
 from django.contrib.auth.models import AnonymousUser
@@ -22,7 +22,8 @@ from apps.evidence.enums import ReviewStatus
 from apps.evidence.models import IncidentLink
 from apps.evidence.permissions import visible_items
 from apps.incidents.enums import CasualtyScope, VerificationStatus
-from apps.incidents.models import Allegation, CasualtyFigure, Incident, IncidentType
+from apps.incidents.models import Allegation, CasualtyFigure, Incident
+from apps.incidents.selectors import incident_type_vocabulary
 from apps.weapons.models import WeaponType
 from apps.weapons.selectors import weapon_type_with_descendants
 
@@ -40,6 +41,10 @@ def _day_start(day: date) -> datetime | None:
         return None
 
 
+def _incident_type_choices() -> list[tuple[str, str]]:
+    return [(kind.code, kind.code) for kind in incident_type_vocabulary()]
+
+
 class IncidentFilter(django_filters.FilterSet):
     case = django_filters.UUIDFilter(field_name="case_id", help_text=_("Only incidents of this case (its id)."))
     start_after = django_filters.DateFilter(
@@ -51,9 +56,9 @@ class IncidentFilter(django_filters.FilterSet):
     admin1 = django_filters.CharFilter(lookup_expr="iexact", help_text=_("Oblast (admin 1), exactly."))
     admin2 = django_filters.CharFilter(lookup_expr="iexact", help_text=_("Raion (admin 2), exactly."))
     incident_type = extend_schema_field(OpenApiTypes.STR)(
-        django_filters.ModelMultipleChoiceFilter(
-            queryset=IncidentType.objects.all(),
-            to_field_name="code",
+        django_filters.MultipleChoiceFilter(
+            # The codes come from the cached vocabulary, not a query: this filter is on every view of the list.
+            choices=_incident_type_choices,
             method="filter_incident_type",
             help_text=_("An incident type's code; repeat the parameter for any of several types."),
         )
@@ -91,10 +96,8 @@ class IncidentFilter(django_filters.FilterSet):
         end = _day_start(value + timedelta(days=1)) if value < date.max else None
         return queryset if end is None else queryset.filter(start_at__lt=end)
 
-    def filter_incident_type(self, queryset: QuerySet[Incident], name: str, value: Any) -> QuerySet[Incident]:
-        if not value:  # not given: the form field answers an empty queryset rather than nothing
-            return queryset
-        links = Incident.incident_types.through.objects.filter(incidenttype__in=value)
+    def filter_incident_type(self, queryset: QuerySet[Incident], name: str, value: list[str]) -> QuerySet[Incident]:
+        links = Incident.incident_types.through.objects.filter(incidenttype_id__in=value)
         return queryset.filter(pk__in=links.values("incident_id"))
 
     def filter_weapon(self, queryset: QuerySet[Incident], name: str, value: WeaponType | None) -> QuerySet[Incident]:

@@ -15,6 +15,7 @@ from functools import cache as memoize
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
@@ -22,14 +23,13 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from apps.common.languages import name_in_language
 from apps.common.search import full_text_search
 from apps.evidence.models import Derivative, EvidenceItem
 from apps.evidence.permissions import visible_items
 from apps.incidents import selectors
 from apps.incidents.display import time_html, verification_label
 from apps.incidents.filters import IncidentFilter
-from apps.incidents.models import Allegation, CasualtyFigure, Incident, IncidentType
+from apps.incidents.models import Allegation, CasualtyFigure, Incident
 from apps.incidents.permissions import visible_incidents
 from apps.incidents.selectors import allegation_list, casualty_figure_list
 from apps.review.selectors import incident_verification_history
@@ -102,7 +102,8 @@ LIST_FILTER_NAMES = (
 
 
 # The filter form's vocabularies (weapon taxonomy, incident types) are read once per language for this long and
-# shared by every list view: they change rarely (a data migration, the admin), and an edit shows within this time.
+# shared by every list view: they change rarely (a data migration, the admin), and a change to a type empties them
+# (apps/incidents/signals.py); the time limit bounds what changes without a signal (a move in the taxonomy's tree).
 FILTER_OPTIONS_SECONDS = 300
 
 
@@ -145,15 +146,26 @@ def list_filter_options() -> ListFilterOptions:
         labels = weapon_path_labels(types)
         return ListFilterOptions(
             weapons=tuple((escape(weapon.slug), escape(labels[weapon.path])) for weapon in types),
-            incident_types=tuple((escape(kind.code), escape(str(kind))) for kind in IncidentType.objects.all()),
+            incident_types=tuple(
+                (escape(kind.code), escape(str(kind))) for kind in selectors.incident_type_vocabulary()
+            ),
         )
 
-    key = f"incidents:list-filter-options:v2:{get_language()}"
+    key = _list_filter_options_key(get_language())
     options = cache.get(key)
     if not isinstance(options, ListFilterOptions):
         options = read()
         cache.set(key, options, FILTER_OPTIONS_SECONDS)
     return options
+
+
+def _list_filter_options_key(language: str | None) -> str:
+    return f"incidents:list-filter-options:v3:{language}"
+
+
+def forget_list_filter_options() -> None:
+    """Empty the cached filter options in every language (after a change to a vocabulary)."""
+    cache.delete_many([_list_filter_options_key(code) for code, _name in settings.LANGUAGES])
 
 
 @dataclass(frozen=True)
@@ -200,14 +212,16 @@ def incident_list_rows(*, user: User | AnonymousUser, ids: Sequence[UUID]) -> li
         .order_by()
         .values(*_LIST_ROW_VALUES)
     }
-    types: dict[UUID, list[str]] = {}
-    links = (
-        Incident.incident_types.through.objects.filter(incident_id__in=list(rows))
-        .order_by("incidenttype__sort_order", "incidenttype__code")
-        .values_list("incident_id", "incidenttype__name", "incidenttype__name_uk")
-    )
-    for incident_id, name, name_uk in links:
-        types.setdefault(incident_id, []).append(name_in_language(name, name_uk))
+    # The types' links only: their names (and order) come from the cached vocabulary.
+    codes: dict[UUID, set[str]] = {}
+    links = Incident.incident_types.through.objects.filter(incident_id__in=list(rows))
+    for incident_id, code in links.values_list("incident_id", "incidenttype_id"):
+        codes.setdefault(incident_id, set()).add(code)
+    vocabulary = selectors.incident_type_vocabulary()
+    types = {
+        incident_id: [str(kind) for kind in vocabulary if kind.code in incident_codes]
+        for incident_id, incident_codes in codes.items()
+    }
     detail = reverse("incidents:detail", kwargs={"incident_id": _URL_PLACEHOLDER})
     return [
         IncidentListRow(

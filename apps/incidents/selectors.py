@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from apps.accounts.permissions import member_case_ids
+from apps.common.languages import name_in_language
 from apps.evidence.models import IncidentLink
 from apps.evidence.permissions import visible_items
-from apps.incidents.models import Allegation, AllegedWeapon, CasualtyFigure, Incident, TaggedIncident
+from apps.incidents.models import Allegation, AllegedWeapon, CasualtyFigure, Incident, IncidentType, TaggedIncident
 from apps.incidents.permissions import visible_incidents
 
 if TYPE_CHECKING:
@@ -19,6 +22,43 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from apps.accounts.models import User
+
+
+# The incident types are a vocabulary that changes rarely (a data migration, the admin) and is read on every view
+# of the incident list (its filter, its rows): it is kept in the shared cache, which a change to a type empties
+# (apps/incidents/signals.py); the time limit only bounds what a change made around the cache could leave.
+INCIDENT_TYPES_CACHE_KEY = "incidents:incident-types:v1"
+INCIDENT_TYPES_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class IncidentTypeName:
+    """One incident type of the vocabulary: its code and its names in both working languages."""
+
+    code: str
+    name: str
+    name_uk: str
+
+    def __str__(self) -> str:
+        return name_in_language(self.name, self.name_uk)
+
+
+def incident_type_vocabulary() -> tuple[IncidentTypeName, ...]:
+    """Every incident type, in the vocabulary's order (sort order, then code); from the shared cache."""
+    vocabulary = cache.get(INCIDENT_TYPES_CACHE_KEY)
+    if not isinstance(vocabulary, tuple):
+        vocabulary = tuple(
+            IncidentTypeName(code, name, name_uk)
+            for code, name, name_uk in IncidentType.objects.order_by("sort_order", "code").values_list(
+                "code", "name", "name_uk"
+            )
+        )
+        cache.set(INCIDENT_TYPES_CACHE_KEY, vocabulary, INCIDENT_TYPES_SECONDS)
+    return vocabulary
+
+
+def forget_incident_type_vocabulary() -> None:
+    cache.delete(INCIDENT_TYPES_CACHE_KEY)
 
 
 def _count_per_incident(rows: QuerySet[Any]) -> Coalesce:

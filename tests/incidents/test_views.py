@@ -171,6 +171,32 @@ def test_an_invalid_filter_keeps_every_value_of_a_repeated_one(people: People) -
     assert titles(client_for(people.investigator).get(LIST, query)) == ["Other type", "Attack"]
 
 
+def test_a_new_or_renamed_incident_type_is_offered_accepted_and_shown_at_once(
+    people: People, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The list reads the types from the shared cache (filter choices, options, row names): a change empties it.
+    client = client_for(people.investigator)
+    assert "field-survey" in field_errors_of(client.get(LIST, {"incident_type": "field-survey"}))
+    with django_capture_on_commit_callbacks(execute=True):
+        added = IncidentType.objects.create(code="field-survey", name="Field survey", name_uk="Польове обстеження")
+    surveyed = incident(people, "Surveyed")
+    surveyed.incident_types.set([added])
+    response = client.get(LIST, {"incident_type": "field-survey"})
+    assert (titles(response), field_errors_of(response)) == (["Surveyed"], "")
+    assert 'value="field-survey"' in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        IncidentType.objects.filter(pk="field-survey").update(name="Survey on site")
+        IncidentType.objects.get(pk="field-survey").save()  # the admin saves the object: the signal fires
+    renamed = client.get(LIST)
+    assert [row.types for row in renamed.context["page"].object_list] == [["Survey on site"]]
+    assert "Survey on site" in renamed.content.decode()
+
+
+def field_errors_of(response: Any) -> str:
+    """The text of the filter form's field errors, as the page shows them ('' when there are none)."""
+    return " ".join(str(errors) for errors in response.context["errors"].values())
+
+
 def test_the_filter_form_shows_what_was_asked_for(people: People) -> None:
     incident(people, "Irpin")
     query = {
