@@ -8,12 +8,14 @@ appears once and no DISTINCT is needed.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import django_filters
+from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -83,6 +85,18 @@ class IncidentFilter(django_filters.FilterSet):
     class Meta:
         model = Incident
         fields = ("case", "verification_status")
+
+    # django-filter builds the form class anew for every filterset, which costs as much as validating the data;
+    # the class depends only on the filters (fixed) and the active language (its fields' labels). Each form
+    # copies the class's fields, so forms never share state through it.
+    _form_classes: ClassVar[dict[tuple[type, str | None], type[forms.Form]]] = {}
+
+    def get_form_class(self) -> type[forms.Form]:
+        key = (type(self), get_language())
+        form_class = self._form_classes.get(key)
+        if form_class is None:
+            form_class = self._form_classes[key] = super().get_form_class()
+        return form_class
 
     # The dates are days in the current time zone (the user's; UTC in the API). They become the instants those
     # days begin, so the condition is on start_at itself and the (case, start_at) index answers it; a condition

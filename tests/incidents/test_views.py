@@ -192,6 +192,15 @@ def test_a_new_or_renamed_incident_type_is_offered_accepted_and_shown_at_once(
     assert "Survey on site" in renamed.content.decode()
 
 
+def test_filter_errors_are_in_each_requests_language(people: People) -> None:
+    # The filter form's class is built once per language and kept (IncidentFilter.get_form_class).
+    client = client_for(people.investigator)
+    invalid = {"start_after": "not a date"}
+    assert "Enter a valid date." in field_errors_of(client.get(LIST, invalid))
+    assert "Введіть коректну дату." in field_errors_of(client.get(LIST, invalid, HTTP_ACCEPT_LANGUAGE="uk"))
+    assert "Enter a valid date." in field_errors_of(client.get(LIST, invalid, HTTP_ACCEPT_LANGUAGE="en"))
+
+
 def field_errors_of(response: Any) -> str:
     """The text of the filter form's field errors, as the page shows them ('' when there are none)."""
     return " ".join(str(errors) for errors in response.context["errors"].values())
