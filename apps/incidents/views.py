@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -93,11 +94,14 @@ class CountAheadPaginator(Paginator):  # type: ignore[type-arg]  # Paginator[...
     ``count`` is then exact, or (``more`` true) that limit with more rows beyond it; ``num_pages`` counts the
     pages up to the first one past the limit, so the requested page and the next one are always reachable.
 
-    Two queries. The first reads the ordered ids of the matching rows up to that limit (limit + 1 of them):
-    the count and the page's ids come from one scan, so a full-text search or a filter through relations is
-    evaluated once, not once to count and again to page. Then ``rows`` reads what the page shows of the
-    page's ids, in their order: the counts the list shows are computed for those 25 rows only, and the filters
-    are not evaluated again.
+    Two queries. The first returns the requested page's ids, each row carrying how many rows match as far as
+    that limit (limit + 1 of them: a window count over the capped, ordered matches). So the count and the page
+    come from one scan: a full-text search or a filter through relations is evaluated once, not once to count
+    and again to page; and only the page's 25 ids travel, not up to a thousand (or, for a deep page, every
+    id before it). Then ``rows`` reads what the page shows of those ids, in their order: the counts
+    the list shows are computed for those 25 rows only, and the filters are not evaluated again. A page past
+    the end has no row to carry the count: it is counted apart, and the last page read (one or two queries
+    more, only then).
     """
 
     def __init__(
@@ -110,35 +114,73 @@ class CountAheadPaginator(Paginator):  # type: ignore[type-arg]  # Paginator[...
         rows: Callable[[list[Any]], Sequence[Any]],
     ) -> None:
         super().__init__(object_list, per_page)
+        if count_ahead < per_page:
+            raise ValueError("count_ahead must reach past the requested page")
+        # The page is ordered again by these columns, named: the list orders by field names (and the id last).
+        self.ordering = [name for name in object_list.query.order_by if isinstance(name, str)]
+        if not self.ordering or len(self.ordering) != len(object_list.query.order_by):
+            raise ValueError("CountAheadPaginator needs a queryset ordered by field names")
         try:
-            requested = min(max(int(str(number)), 1), MAX_PAGE_NUMBER)
+            self.requested = min(max(int(str(number)), 1), MAX_PAGE_NUMBER)
         except ValueError:
-            requested = 1  # get_page shows the first page
-        self.limit = (requested - 1) * per_page + count_ahead
+            self.requested = 1  # get_page shows the first page
+        self.limit = (self.requested - 1) * per_page + count_ahead
         self.rows = rows
 
-    @cached_property
-    def _ids(self) -> list[Any]:
+    def _page_ids(self, number: int) -> tuple[list[Any], int | None]:
+        """The ids on page ``number`` and the capped count of matches (None when the page has no rows)."""
         queryset = self.object_list
         assert isinstance(queryset, QuerySet)  # noqa: S101  (the list's queryset)
-        return list(queryset.values_list("pk", flat=True)[: self.limit + 1])
+        capped = queryset.values_list("pk", *(name.removeprefix("-") for name in self.ordering))[: self.limit + 1]
+        try:
+            sql, params = capped.query.get_compiler(using=queryset.db).as_sql()
+        except EmptyResultSet:  # a condition nothing can meet (a user in no case): no query at all
+            return [], 0
+        # Ordered again by the same columns (by position: 1 is the id), as a subquery's order is not kept.
+        order = ", ".join(
+            f"{position} {'DESC' if name.startswith('-') else 'ASC'}" for position, name in enumerate(self.ordering, 2)
+        )
+        offset = (number - 1) * self.per_page
+        size = max(min(self.per_page, self.limit - offset), 0)  # never the row past the limit (it only says "more")
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT capped.*, COUNT(*) OVER () FROM ({sql}) capped ORDER BY {order} LIMIT %s OFFSET %s",  # noqa: S608 (the ORM's SQL; values are parameters)
+                [*params, size, offset],
+            )
+            found = cursor.fetchall()
+        to_python = queryset.model._meta.pk.to_python  # the raw row's id as the ORM gives it (a UUID on SQLite too)
+        return [to_python(row[0]) for row in found], (found[0][-1] if found else None)
+
+    @cached_property
+    def _requested_page(self) -> tuple[list[Any], int | None]:
+        return self._page_ids(self.requested)
+
+    @cached_property
+    def _matches(self) -> int:
+        """How many rows match, as far as limit + 1."""
+        counted = self._requested_page[1]
+        if counted is None:  # the requested page is past the end (or the list is empty)
+            queryset = self.object_list
+            assert isinstance(queryset, QuerySet)  # noqa: S101
+            counted = queryset.values("pk")[: self.limit + 1].count()
+        return int(counted)
 
     @cached_property
     def more(self) -> bool:
-        return len(self._ids) > self.limit
+        return self._matches > self.limit
 
     @cached_property
     def count(self) -> int:
-        return min(len(self._ids), self.limit)
+        return min(self._matches, self.limit)
 
     @cached_property
     def num_pages(self) -> int:
-        return ceil(len(self._ids) / self.per_page) if self._ids else 1
+        return ceil(self._matches / self.per_page) if self._matches else 1
 
     def page(self, number: int | float | str) -> Page:  # type: ignore[type-arg]  # Page[...] fails at run time
         valid = self.validate_number(number)
-        bottom = (valid - 1) * self.per_page
-        return Page(self.rows(self._ids[bottom : min(bottom + self.per_page, self.count)]), valid, self)
+        ids = self._requested_page[0] if valid == self.requested else self._page_ids(valid)[0]
+        return Page(self.rows(ids), valid, self)
 
 
 def _user(request: HttpRequest) -> User:

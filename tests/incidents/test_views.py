@@ -325,6 +325,31 @@ def test_pages_of_25(people: People) -> None:
     assert 'href="?sort=title&amp;page=2"' in first.content.decode()
 
 
+def test_a_page_past_the_end_shows_the_last_page_and_page_zero_too(people: People) -> None:
+    for number in range(27):
+        incident(people, f"Incident {number:02d}")
+    client = client_for(people.investigator)
+    for asked in ("3", "999999999999", "0", "-4"):
+        response = client.get(LIST, {"sort": "title", "page": asked})
+        page = response.context["page"]
+        assert (page.number, titles(response), page.paginator.count) == (2, ["Incident 25", "Incident 26"], 27)
+
+
+def test_pages_of_rows_that_tie_on_the_sort_column_neither_repeat_nor_skip(people: People) -> None:
+    # Same start for all: the id breaks the tie, in the page's query as in the one that reads the rows.
+    same_time = datetime(2022, 3, 1, tzinfo=UTC)
+    made = {incident(people, f"Incident {number:02d}", start_at=same_time).title for number in range(30)}
+    client = client_for(people.investigator)
+    shown = titles(client.get(LIST)) + titles(client.get(LIST, {"page": "2"}))
+    assert (len(shown), set(shown)) == (30, made)
+
+
+def test_a_user_in_no_case_gets_an_empty_first_page(people: People) -> None:
+    incident(people, "Irpin")
+    response = client_for(people.outsider).get(LIST, {"page": "2"})
+    assert (response.status_code, titles(response), response.context["page"].number) == (200, [], 1)
+
+
 def test_the_count_stops_ahead_of_the_page_and_says_more(people: People, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("apps.incidents.views.COUNT_AHEAD", 25)
     for number in range(27):
