@@ -248,6 +248,29 @@ def test_times_are_written_at_their_precision_in_the_users_zone(people: People) 
     assert '<span class="precision">(Місяць)</span>' in ukrainian
 
 
+def test_a_row_writes_every_column_escaped(people: People) -> None:
+    made = incident(people, "<b>Irpin</b> & bridge", place_name="", admin1="Kyiv <oblast>")
+    made.incident_types.set(IncidentType.objects.filter(code__in=["killing", "detention"]))
+    IncidentLink.objects.create(item=EvidenceItemFactory(case=people.case), incident=made)
+    html = client_for(people.investigator).get(LIST).content.decode()
+    row = re.search(r"<tr><td><a href=.*?</tr>", html)
+    assert row is not None
+    cells = re.findall(r"<td>(.*?)</td>", row.group(0))
+    names = "; ".join(str(kind) for kind in IncidentType.objects.filter(code__in=["killing", "detention"]))
+    url = reverse("incidents:detail", kwargs={"incident_id": made.pk})
+    assert cells[0] == f'<a href="{url}">&lt;b&gt;Irpin&lt;/b&gt; &amp; bridge</a>'
+    assert cells[1].startswith("<time datetime=")  # tested on its own above
+    assert cells[2:] == [
+        '—<span class="muted">, Kyiv &lt;oblast&gt;</span>',
+        f'<span class="status status-{made.verification_status}">{made.get_verification_status_display()}</span>',
+        people.case.reference,
+        names,
+        "1",
+    ]
+    assert "No incidents match these filters." not in html
+    assert "No incidents match these filters." in client_for(people.outsider).get(LIST).content.decode()
+
+
 def test_a_search_is_evaluated_once_per_page(people: People) -> None:
     for number in range(3):
         incident(people, f"Shelling of a school {number}")
