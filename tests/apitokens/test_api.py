@@ -209,7 +209,7 @@ def test_the_list_endpoint_uses_the_same_queries_for_1_and_3_tokens(
         )
     client.force_login(alice)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(LIST_URL)
 
     assert len(response.json()["results"]) == rows

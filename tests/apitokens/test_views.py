@@ -149,7 +149,7 @@ def test_the_page_uses_the_same_queries_for_1_and_3_tokens(
         apitoken_create(owner=alice, name=f"t{number}", cases=[case_a, case_b], access=TokenAccess.READ)
     client.force_login(alice)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(PAGE)
 
     assert len(response.context["tokens"]) == rows

@@ -184,8 +184,8 @@ def test_the_list_query_count_does_not_grow_with_cases(
         EvidenceItemFactory(case=extra)
     sign_in(client, people.investigator)
 
-    # session, user, second-factor device, the cases with their counts, roles
-    with django_assert_num_queries(5):
+    # user, second-factor device, the cases with their counts, roles
+    with django_assert_num_queries(4):
         response = client.get(LIST)
 
     assert len(response.json()["results"]) == rows

@@ -202,9 +202,9 @@ def test_the_members_page_query_count_does_not_grow_with_rows(
     sign_in(client, lead.user)
     url = reverse("cases:members", kwargs={"case_id": lead.case.pk})
 
-    # session, user, OTP device, roles, the case, members with their users, pending invitations,
+    # user, OTP device, roles, the case, members with their users, pending invitations,
     # and two from base.html's context processors (integrity banner, unread notifications)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(url)
 
     assert len(response.context["memberships"]) == rows

@@ -49,10 +49,10 @@ def test_the_case_list_query_count_does_not_grow_with_rows(
         MembershipFactory(user=user, case=CaseFactory(), role=CaseRole.OBSERVER)
     client.force_login(user)
 
-    # session, user, the user's roles (second-factor rule), the integrity banner's count, the header's
+    # user, the user's roles (second-factor rule), the integrity banner's count, the header's
     # unread-notification count, cases with their counts (correlated subqueries, still one query), and the
     # evidence of those cases counted by review state and failed integrity (one grouped query)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(reverse("home"))
 
     assert len(response.context["cases"]) == rows

@@ -361,8 +361,8 @@ def test_the_list_query_count_does_not_grow_with_rows(
         evidence_link_incident(item=item, incident=incident, actor_system="system:test/1")
     sign_in(client, people.lead)
 
-    # session, user, second-factor device, roles, the page of items (with their cases), their incidents
-    with django_assert_num_queries(6):
+    # user, second-factor device, roles, the page of items (with their cases), their incidents
+    with django_assert_num_queries(5):
         response = client.get(LIST_URL, {"search": "market"})
 
     assert len(ids(response)) == rows
@@ -532,9 +532,9 @@ def test_the_detail_query_count(client: Client, people: People, django_assert_nu
     PossibleDuplicate.objects.create(item=item, duplicate_of=make_item(people.case), algorithm="phash", distance=3)
     sign_in(client, people.lead)
 
-    # session, user, second-factor device, roles, the item (with its case and people), derivatives,
+    # user, second-factor device, roles, the item (with its case and people), derivatives,
     # incident links with their incidents, possible duplicates with their items and cases
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(detail_url(item))
 
     assert response.status_code == 200

@@ -349,9 +349,9 @@ def test_the_query_count_does_not_grow_with_incidents_and_duplicates(
     _with_links(case, item, links)
     client.force_login(investigator)
 
-    # As tests/evidence/test_views.py counts the page: 14 on SQLite, 15 on PostgreSQL (a savepoint pair,
+    # As tests/evidence/test_views.py counts the page: 13 on SQLite, 14 on PostgreSQL (a savepoint pair,
     # one of which the counter sees), whatever the number of incidents and duplicates.
-    with django_assert_num_queries(15 if connection.vendor == "postgresql" else 14):
+    with django_assert_num_queries(14 if connection.vendor == "postgresql" else 13):
         response = client.get(reverse("evidence:item_detail", args=[item.pk]))
 
     assert (len(response.context["incident_rows"]), len(response.context["duplicates"])) == (links, links)

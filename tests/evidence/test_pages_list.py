@@ -274,11 +274,11 @@ def test_the_list_and_the_csv_take_a_constant_number_of_queries(
         IncidentLink.objects.create(item=item, incident=IncidentFactory(case=case))
     client.force_login(investigator)
 
-    # session, user, the user's roles, count, integrity banner, unread notifications, the case choices,
+    # user, the user's roles, count, integrity banner, unread notifications, the case choices,
     # the page, its incidents
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(LIST)
-    # session, user, the user's roles (which also say where identities may be searched), the rows (one chunk),
+    # user, the user's roles (which also say where identities may be searched), the rows (one chunk),
     # their incidents
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         _csv(client)

@@ -330,12 +330,12 @@ def test_the_item_page_query_count_does_not_grow_with_events(
         custody_record(item=item, action=CustodyAction.VIEWED, actor_user=member)
     client.force_login(member)
 
-    # session, user, the user's roles, item with case, events, events again for
+    # user, the user's roles, item with case, events, events again for
     # verification, latest checkpoint, derivatives, the item's incidents, its possible duplicates, integrity
     # banner, unread notifications, review history, comment thread. On PostgreSQL verification streams through
     # a raw server-side cursor, which the counter does not see, inside a savepoint, which it does (SAVEPOINT,
     # RELEASE).
-    expected = 15 if connection.vendor == "postgresql" else 14
+    expected = 14 if connection.vendor == "postgresql" else 13
     with django_assert_num_queries(expected):
         response = client.get(_detail_url(item))
 

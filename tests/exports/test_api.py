@@ -273,8 +273,8 @@ def test_the_filtered_register_runs_as_many_queries_for_three_bundles_as_for_one
     for _ in range(rows):
         make_bundle(case, lead).incidents.set([incident])
 
-    # session, user, second-factor device, roles, the case with the membership, the page, its incidents
-    with django_assert_num_queries(7):
+    # user, second-factor device, roles, the case with the membership, the page, its incidents
+    with django_assert_num_queries(6):
         response = lead_client.get(reverse("api:case-exports", kwargs={"case_id": case.pk}), {"status": "done"})
 
     assert len(response.json()["results"]) == rows

@@ -639,8 +639,8 @@ def test_the_list_query_count_does_not_grow_with_incidents(
         IncidentLink.objects.create(item=EvidenceItemFactory(case=people.case), incident=incident)
     login_verified(client, people.investigator)
 
-    # session, user, second-factor device, the incidents with their counts, their types, their tags, roles
-    with django_assert_num_queries(7):
+    # user, second-factor device, the incidents with their counts, their types, their tags, roles
+    with django_assert_num_queries(6):
         response = client.get(LIST)
 
     assert len(response.json()["results"]) == rows

@@ -346,8 +346,8 @@ def test_the_list_query_count_does_not_grow_with_allegations(
             AllegedWeapon.objects.create(allegation=allegation, weapon_type=WeaponType.objects.get(slug=slug))
     login_verified(client, people.investigator)
 
-    # session, user, second-factor device, roles, the incident, the allegations, their weapon claims with their types
-    with django_assert_num_queries(7):
+    # user, second-factor device, roles, the incident, the allegations, their weapon claims with their types
+    with django_assert_num_queries(6):
         response = client.get(listing(incident))
 
     assert len(response.json()["results"]) == rows

@@ -304,8 +304,8 @@ def test_the_list_query_count_does_not_grow_with_figures(
         record(people.case, date(2022, 3, day), killed=2, supersedes=original, recorded_by=people.lead)
     login_verified(client, people.investigator)
 
-    # session, user, second-factor device, roles, the case, the figures with who recorded them, their corrections
-    with django_assert_num_queries(7):
+    # user, second-factor device, roles, the case, the figures with who recorded them, their corrections
+    with django_assert_num_queries(6):
         response = client.get(listing(people.case))
 
     assert len(response.json()["results"]) == rows * 2

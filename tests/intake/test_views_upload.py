@@ -220,6 +220,6 @@ def test_the_status_takes_a_constant_number_of_queries(
     item = EvidenceItemFactory(case=case)
     client.force_login(uploader)
 
-    # session, user, the item (visible_items with the case), the user's role in the case
-    with django_assert_num_queries(4):
+    # user, the item (visible_items with the case), the user's role in the case
+    with django_assert_num_queries(3):
         client.get(_status_url(item))

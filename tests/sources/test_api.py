@@ -407,8 +407,8 @@ def test_the_list_query_count_does_not_grow_with_sources(
         witness(people.case, created_by=people.lead)
     login_verified(client, people.observer)
 
-    # session, user, second-factor device, roles, the sources with their cases and creators
-    with django_assert_num_queries(5):
+    # user, second-factor device, roles, the sources with their cases and creators
+    with django_assert_num_queries(4):
         response = client.get(LIST)
 
     assert len(response.json()["results"]) == rows

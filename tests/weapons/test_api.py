@@ -234,9 +234,9 @@ def test_the_list_query_count_does_not_grow_with_rows(
         WeaponAlias.objects.create(weapon_type=child, alias=f"qc alias {number}", language=AliasLanguage.EN)
     client.force_login(outsider)
 
-    # session, user, roles (second-factor check), the parent's path, the page of types (with their parents' slugs),
+    # user, roles (second-factor check), the parent's path, the page of types (with their parents' slugs),
     # their aliases
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(LIST_URL, {"parent": "qc-family"})
 
     assert slugs(response) == [f"qc-{number}" for number in range(rows)]
@@ -248,8 +248,8 @@ def test_the_detail_query_count(client: Client, outsider: User, django_assert_nu
     system = WeaponType.objects.filter(depth=2, numchild__gt=0).order_by("path").first()
     assert system is not None
 
-    # session, user, roles (second-factor check), the type (with its parent's slug), its aliases, ancestors, children
-    with django_assert_num_queries(7):
+    # user, roles (second-factor check), the type (with its parent's slug), its aliases, ancestors, children
+    with django_assert_num_queries(6):
         response = client.get(reverse("api:weapon-detail", args=[system.slug]))
 
     assert (len(response.json()["ancestors"]), len(response.json()["children"])) == (1, system.numchild)
