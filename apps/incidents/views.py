@@ -290,7 +290,7 @@ def incident_detail(request: HttpRequest, incident_id: UUID) -> HttpResponse:
         "points": point,
         "show_witness_identity": can_see_witness_identity(request.user, incident.case),
         "can_edit": can_edit_incident(request.user, incident) and case_is_open(incident.case),
-        "can_verify": can_set_verification_status(request.user, incident),
+        "can_verify": can_set_verification_status(request.user, incident) and case_is_open(incident.case),
         "draft_clear": request.session.pop(_DRAFT_CLEAR_SESSION_KEY, ""),
     }
     return render(request, "incidents/detail.html", context)

@@ -18,11 +18,13 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from apps.cases.permissions import case_is_open
 from apps.common.schema import SPARSE_FIELDS
 from apps.evidence.models import EvidenceItem
 from apps.evidence.permissions import can_view_item
 from apps.review.filters import ReviewQueueFilter
 from apps.review.permissions import (
+    CASE_CLOSED_REFUSED,
     REVIEW_REFUSED,
     VERIFICATION_REFUSED,
     can_review_item,
@@ -122,6 +124,8 @@ class EvidenceReviewView(generics.GenericAPIView):  # type: ignore[type-arg]
         item = _visible_item(request, item_id)
         if not can_review_item(request.user, item):
             raise PermissionDenied(str(REVIEW_REFUSED))
+        if not case_is_open(item.case):
+            raise PermissionDenied(str(CASE_CLOSED_REFUSED))
         given = self.get_serializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
@@ -172,6 +176,8 @@ class IncidentVerificationView(generics.GenericAPIView):  # type: ignore[type-ar
         incident = _incident(request, incident_id)
         if not can_set_verification_status(request.user, incident):
             raise PermissionDenied(str(VERIFICATION_REFUSED))
+        if not case_is_open(incident.case):
+            raise PermissionDenied(str(CASE_CLOSED_REFUSED))
         given = VerificationInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:

@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.permissions import can_review
+from apps.cases.permissions import case_is_open
 from apps.evidence.enums import ReviewStatus
 from apps.evidence.permissions import can_edit_item, can_view_item
 from apps.incidents.permissions import can_set_verification_status, can_view_incident
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from apps.evidence.models import EvidenceItem
 
 __all__ = [
+    "CASE_CLOSED_REFUSED",
     "RESUBMIT_REFUSED",
     "REVIEW_REFUSED",
     "VERIFICATION_REFUSED",
@@ -40,6 +42,9 @@ __all__ = [
 REVIEW_REFUSED = _("Only reviewers and leads of this case can review its evidence.")
 VERIFICATION_REFUSED = _("Only reviewers and leads of this case can set its verification status.")
 RESUBMIT_REFUSED = _("Only the investigator who may edit this item can answer while it needs information.")
+# A closed (or archived) case is read-only: its review states and verification statuses stay as they were when
+# it was closed, so that what was handed over is what the case still says. A lead may reopen a closed case.
+CASE_CLOSED_REFUSED = _("This case is closed: its evidence and incidents are not reviewed until a lead reopens it.")
 
 _FOUR_EYES_REASONS: dict[str, Promise] = {
     "uploaded_by": _("You uploaded this item, so someone else must review it (four-eyes rule)."),
@@ -64,10 +69,11 @@ def four_eyes_conflict(user: User | AnonymousUser, item: EvidenceItem) -> Promis
 
 
 def can_decide_item(user: User | AnonymousUser, item: EvidenceItem) -> bool:
-    """May take a reviewer's step on the item now: the role, and no four-eyes conflict."""
-    return can_review_item(user, item) and four_eyes_conflict(user, item) is None
+    """May take a reviewer's step on the item now: the role, an open case, and no four-eyes conflict."""
+    return can_review_item(user, item) and case_is_open(item.case) and four_eyes_conflict(user, item) is None
 
 
 def can_resubmit_item(user: User | AnonymousUser, item: EvidenceItem) -> bool:
-    """Answer a reviewer's question and send the item back: whoever may edit it, while it needs information."""
-    return item.review_status == ReviewStatus.NEEDS_INFO and can_edit_item(user, item)
+    """Answer a reviewer's question and send the item back: whoever may edit it, while it needs information and
+    the case is open."""
+    return item.review_status == ReviewStatus.NEEDS_INFO and case_is_open(item.case) and can_edit_item(user, item)

@@ -10,6 +10,7 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from apps.accounts.permissions import REVIEWING_ROLES, case_ids_with_roles
+from apps.cases.enums import CaseStatus
 from apps.cases.models import Case as InvestigationCase
 from apps.evidence.enums import ReviewStatus
 from apps.evidence.models import EvidenceItem
@@ -48,8 +49,10 @@ class QueueFilters:
 
 
 def review_cases_for_user(*, user: User | AnonymousUser) -> QuerySet[InvestigationCase]:
-    """The cases in which the user reviews (reviewer or lead)."""
-    return InvestigationCase.objects.filter(id__in=case_ids_with_roles(user, REVIEWING_ROLES)).order_by("reference")
+    """The open cases in which the user reviews (reviewer or lead): a closed case is not reviewed."""
+    return InvestigationCase.objects.filter(
+        id__in=case_ids_with_roles(user, REVIEWING_ROLES), status=CaseStatus.OPEN
+    ).order_by("reference")
 
 
 def _four_eyes_q(user: User | AnonymousUser) -> Q:
@@ -61,13 +64,16 @@ def _four_eyes_q(user: User | AnonymousUser) -> Q:
 
 
 def review_queue(*, user: User | AnonymousUser, filters: QueueFilters | None = None) -> QuerySet[EvidenceItem]:
-    """Items waiting in review in the cases where the user reviews, oldest first, with their case.
+    """Items waiting in review in the open cases where the user reviews, oldest first, with their case.
 
-    Starts from visible_items (need-to-know). Each item carries ``four_eyes_blocked``: True when the user uploaded,
-    collected or last edited it, so that the queue can say so without a query per row.
+    Starts from visible_items (need-to-know). A closed case's items are left out: nobody can review them until a
+    lead reopens the case (services.evidence_review_decide refuses). Each item carries ``four_eyes_blocked``: True
+    when the user uploaded, collected or last edited it, so that the queue can say so without a query per row.
     """
     filters = filters or QueueFilters()
-    items = visible_items(user).filter(case_id__in=case_ids_with_roles(user, REVIEWING_ROLES))
+    items = visible_items(user).filter(
+        case_id__in=case_ids_with_roles(user, REVIEWING_ROLES), case__status=CaseStatus.OPEN
+    )
     items = (
         items.filter(review_status=filters.status) if filters.status else items.filter(review_status__in=QUEUE_STATES)
     )

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.cases.permissions import case_is_open
 from apps.custody.enums import CustodyAction
 from apps.custody.services import custody_record
 from apps.evidence.enums import ReviewStatus
@@ -32,6 +33,7 @@ from apps.review.checklist import ChecklistError, checklist_normalise, checklist
 from apps.review.enums import Decision
 from apps.review.models import IncidentVerificationChange, ReviewDecision
 from apps.review.permissions import (
+    CASE_CLOSED_REFUSED,
     RESUBMIT_REFUSED,
     REVIEW_REFUSED,
     VERIFICATION_REFUSED,
@@ -122,9 +124,9 @@ def evidence_review_decide(
     """Take one step of the review workflow on an item and return the recorded decision.
 
     Checks, in this order, on the locked row: the role (ReviewNotAllowedError; the investigator's resubmit needs
-    can_edit_item), the transition (TransitionNotAllowedError), the four-eyes rule for reviewer steps
-    (FourEyesViolationError), then the input (ValidationError with field errors: "reason", "question", "answer",
-    "checklist" or "checklist.<key>").
+    can_edit_item), an open case (ReviewNotAllowedError: a closed case is read-only), the transition
+    (TransitionNotAllowedError), the four-eyes rule for reviewer steps (FourEyesViolationError), then the input
+    (ValidationError with field errors: "reason", "question", "answer", "checklist" or "checklist.<key>").
 
     Side effects, in one transaction: the item's review_status changes, one ReviewDecision row and one custody
     event (REVIEW_DECISION, details: decision, reason, question, answer, checklist, from_status, to_status) are
@@ -140,6 +142,8 @@ def evidence_review_decide(
                 raise ReviewNotAllowedError(str(RESUBMIT_REFUSED))
         elif not can_review_item(user, locked):
             raise ReviewNotAllowedError(str(REVIEW_REFUSED))
+        if not case_is_open(locked.case):
+            raise ReviewNotAllowedError(str(CASE_CLOSED_REFUSED))
         transition = TRANSITIONS[decision]
         from_status = ReviewStatus(locked.review_status)
         if from_status not in transition.sources:
@@ -216,7 +220,8 @@ def incident_verification_set(
 ) -> IncidentVerificationChange:
     """Set an incident's verification status, with the reason, and keep the change in its history.
 
-    Raises ReviewNotAllowedError unless the user may set it (reviewers and leads of the case), ValidationError
+    Raises ReviewNotAllowedError unless the user may set it (reviewers and leads of the case) and the case is open
+    (a closed case is read-only), ValidationError
     ("status", "reason") for a missing reason, an unknown status or no change.
 
     Side effects, in one transaction: the incident's verification_status changes and one IncidentVerificationChange
@@ -228,6 +233,8 @@ def incident_verification_set(
         locked = Incident.objects.select_for_update(of=("self",)).select_related("case").get(pk=incident.pk)
         if not can_set_verification_status(user, locked):
             raise ReviewNotAllowedError(str(VERIFICATION_REFUSED))
+        if not case_is_open(locked.case):
+            raise ReviewNotAllowedError(str(CASE_CLOSED_REFUSED))
         errors: dict[str, str] = {}
         if status not in VerificationStatus.values:
             errors["status"] = _("Choose one of the verification statuses.")

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from apps.accounts.permissions import REVIEWING_ROLES, case_ids_with_roles
+from apps.cases.permissions import case_is_open
 from apps.evidence.permissions import visible_items
 from apps.review.enums import Decision
 from apps.review.forms import (
@@ -29,6 +31,7 @@ from apps.review.forms import (
     ReviewDecisionForm,
 )
 from apps.review.permissions import (
+    CASE_CLOSED_REFUSED,
     RESUBMIT_REFUSED,
     REVIEW_REFUSED,
     VERIFICATION_REFUSED,
@@ -49,6 +52,7 @@ from apps.review.selectors import (
 )
 from apps.review.services import (
     FourEyesViolationError,
+    ReviewNotAllowedError,
     decisions_from,
     evidence_review_decide,
     evidence_review_start_many,
@@ -75,10 +79,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
+    # From the roles already loaded: a reviewer whose cases are all closed is still told why the queue is empty.
+    reviews_somewhere = bool(case_ids_with_roles(request.user, REVIEWING_ROLES))
     return render(
         request,
         "review/queue.html",
-        {"form": form, "page": page, "query": query.urlencode(), "has_review_cases": cases.exists()},
+        {"form": form, "page": page, "query": query.urlencode(), "has_review_cases": reviews_somewhere},
     )
 
 
@@ -132,11 +138,14 @@ def _reviewable_item(request: HttpRequest, item_id: UUID) -> EvidenceItem:
 
 def _item_context(request: HttpRequest, item: EvidenceItem, form: ReviewDecisionForm) -> dict[str, Any]:
     conflict = four_eyes_conflict(request.user, item)
+    # The page still shows the item and its history in a closed case; it offers no step (read-only).
+    closed = None if case_is_open(item.case) else CASE_CLOSED_REFUSED
     return {
         "item": item,
         "form": form,
         "four_eyes": conflict,
-        "decisions": [] if conflict else decisions_from(item.review_status),
+        "case_closed": closed,
+        "decisions": [] if conflict or closed else decisions_from(item.review_status),
         "history": list(review_history(item=item)),
         "next_item": review_next_item(user=request.user, after=item),
     }
@@ -149,6 +158,8 @@ def item_review(request: HttpRequest, item_id: UUID) -> HttpResponse:
     item = _reviewable_item(request, item_id)
     if request.method != "POST":
         return render(request, "review/item.html", _item_context(request, item, ReviewDecisionForm()))
+    if not case_is_open(item.case):
+        return render(request, "review/item.html", _item_context(request, item, ReviewDecisionForm()), status=403)
     form = ReviewDecisionForm(request.POST)
     if not form.is_valid():
         return render(request, "review/item.html", _item_context(request, item, form), status=400)
@@ -161,7 +172,7 @@ def item_review(request: HttpRequest, item_id: UUID) -> HttpResponse:
             question=form.cleaned_data["question"],
             checklist=form.checklist(),
         )
-    except FourEyesViolationError as error:
+    except (FourEyesViolationError, ReviewNotAllowedError) as error:  # the latter: the case is closed
         form.add_error(None, str(error))
         return render(request, "review/item.html", _item_context(request, item, form), status=403)
     except ValidationError as error:
@@ -181,6 +192,8 @@ def resubmit(request: HttpRequest, item_id: UUID) -> HttpResponse:
     item = review_item_for_user(user=request.user, item_id=item_id)
     if item is None:
         raise Http404
+    if not case_is_open(item.case):
+        raise PermissionDenied(str(CASE_CLOSED_REFUSED))
     if not can_resubmit_item(request.user, item):
         raise PermissionDenied(str(RESUBMIT_REFUSED))
     form = ResubmitForm(request.POST)
@@ -216,8 +229,12 @@ def incident_verification(request: HttpRequest, incident_id: UUID) -> HttpRespon
     """An incident's verification status: change it with a reason; the history of changes."""
     incident = _verifiable_incident(request, incident_id)
     form = IncidentVerificationForm(request.POST or None, initial={"status": incident.verification_status})
+    # A closed case is read-only: the page shows the status and its history, and says why it offers no change.
+    closed = None if case_is_open(incident.case) else CASE_CLOSED_REFUSED
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and closed is not None:
+        status = 403
+    elif request.method == "POST":
         if form.is_valid():
             try:
                 incident_verification_set(
@@ -232,5 +249,10 @@ def incident_verification(request: HttpRequest, incident_id: UUID) -> HttpRespon
                 messages.success(request, _("Verification status changed."))
                 return redirect("review:incident_verification", incident_id=incident.pk)
         status = 400
-    context = {"incident": incident, "form": form, "history": list(incident_verification_history(incident=incident))}
+    context = {
+        "incident": incident,
+        "form": form,
+        "case_closed": closed,
+        "history": list(incident_verification_history(incident=incident)),
+    }
     return render(request, "review/incident_verification.html", context, status=status)
