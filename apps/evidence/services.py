@@ -17,6 +17,7 @@ from apps.evidence.storage import digest_stream, store_original
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
+    from apps.evidence.file_responses import ByteRange
     from apps.incidents.models import Incident
 
 
@@ -163,11 +164,18 @@ def evidence_unlink_incident(*, item: EvidenceItem, incident: Incident, actor_us
 
 
 def evidence_file_access_record(
-    *, item: EvidenceItem, user: User, action: CustodyAction, file: str, reason: str = ""
+    *,
+    item: EvidenceItem,
+    user: User,
+    action: CustodyAction,
+    file: str,
+    reason: str = "",
+    byte_range: ByteRange | None = None,
 ) -> None:
     """Record that a user viewed or downloaded an item's file, before the bytes are handed over.
 
     ``file`` says which: "original" or "preview" (an unblurred working copy).
+    ``byte_range``: only these bytes are handed over (a player seeking, a download resumed); the event says which.
     Side effects: one "viewed" or "downloaded" custody event naming the file and its hash.
     """
     if action not in {CustodyAction.VIEWED, CustodyAction.DOWNLOADED}:
@@ -175,5 +183,7 @@ def evidence_file_access_record(
     details: dict[str, Any] = {"file": file, "sha256": item.sha256}
     if reason:
         details["reason"] = reason
+    if byte_range is not None:
+        details["bytes"] = f"{byte_range.start}-{byte_range.stop - 1}/{byte_range.size}"
     with transaction.atomic():
         custody_record(item=item, action=action, actor_user=user, details=details)

@@ -11,6 +11,7 @@ event.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,13 +44,20 @@ from apps.custody.enums import CustodyAction
 from apps.custody.selectors import custody_events_for_item, custody_verify
 from apps.evidence.csv_export import evidence_csv_rows
 from apps.evidence.enums import EvidenceKind, ProcessingStatus
-from apps.evidence.file_responses import evidence_file_response
+from apps.evidence.file_responses import (
+    ByteRange,
+    RangeNotSatisfiableError,
+    evidence_file_response,
+    range_not_satisfiable_response,
+    requested_byte_range,
+)
 from apps.evidence.filters import EvidenceItemFilter
 from apps.evidence.geo import TimeComparison, capture_time_compare, haversine_km
 from apps.evidence.models import Derivative, EvidenceItem, PossibleDuplicate
 from apps.evidence.permissions import can_reveal_graphic, can_view_item, visible_items
 from apps.evidence.selectors import evidence_item_for_user
 from apps.evidence.services import evidence_file_access_record
+from apps.evidence.storage import evidence_storage
 from apps.incidents.permissions import visible_incidents
 
 if TYPE_CHECKING:
@@ -592,13 +600,28 @@ def _original_type(item: EvidenceItem) -> str:
     return content_type if content_type.startswith(_INLINE_TYPES) else "application/octet-stream"
 
 
+def _original_size(item: EvidenceItem) -> int:
+    return item.size_bytes if item.size_bytes is not None else evidence_storage().size(item.storage_name)
+
+
 @require_safe
 @login_required
 def item_download(request: HttpRequest, item_id: UUID) -> HttpResponseBase:
-    """The original, byte for byte, as an attachment under its original name. Recorded as "downloaded"."""
+    """The original, byte for byte, as an attachment under its original name. Recorded as "downloaded".
+
+    A Range request (a download resumed) gets those bytes, and each is recorded, with the bytes it handed over.
+    """
     item = _archived_original(request, item_id)
+    try:
+        byte_range = requested_byte_range(request, _original_size(item))
+    except RangeNotSatisfiableError as error:
+        return range_not_satisfiable_response(error)
     evidence_file_access_record(
-        item=item, user=signed_in_user(request), action=CustodyAction.DOWNLOADED, file="original"
+        item=item,
+        user=signed_in_user(request),
+        action=CustodyAction.DOWNLOADED,
+        file="original",
+        byte_range=byte_range,
     )
     return evidence_file_response(
         storage_name=item.storage_name,
@@ -606,22 +629,66 @@ def item_download(request: HttpRequest, item_id: UUID) -> HttpResponseBase:
         filename=item.original_filename or f"{item.reference}.bin",
         attachment=True,
         size=item.size_bytes,
+        byte_range=byte_range,
+        accept_ranges=True,
     )
+
+
+# Item ids of originals this session was recorded viewing, with when (seconds since the epoch).
+_VIEWED_ORIGINALS_SESSION_KEY = "custos_viewed_originals"
+# How long a player's later range requests (seeking) count as the view already recorded.
+ORIGINAL_VIEW_SECONDS = 30 * 60
+
+
+def _continues_recorded_view(request: HttpRequest, item: EvidenceItem, byte_range: ByteRange | None) -> bool:
+    """Whether this request only continues a view this session already recorded: a range past the first byte
+    (a player seeking, or reading the index at the end of a video) within ORIGINAL_VIEW_SECONDS of it.
+
+    Any request from the first byte, a request without a range, and a range in a session that has not recorded
+    a view of this original lately are recorded: fetching the file piecemeal never goes unrecorded.
+    """
+    if byte_range is None or byte_range.start == 0:
+        return False
+    recorded_at = request.session.get(_VIEWED_ORIGINALS_SESSION_KEY, {}).get(str(item.pk))
+    return recorded_at is not None and time.time() - recorded_at < ORIGINAL_VIEW_SECONDS
+
+
+def _remember_recorded_view(request: HttpRequest, item: EvidenceItem) -> None:
+    now = time.time()
+    viewed = {
+        item_id: at
+        for item_id, at in request.session.get(_VIEWED_ORIGINALS_SESSION_KEY, {}).items()
+        if now - at < ORIGINAL_VIEW_SECONDS
+    }
+    viewed[str(item.pk)] = now
+    request.session[_VIEWED_ORIGINALS_SESSION_KEY] = viewed
 
 
 @require_safe
 @login_required
 def item_original(request: HttpRequest, item_id: UUID) -> HttpResponseBase:
-    """The original shown in the browser. Recorded as "viewed"; graphic material only after a reveal."""
+    """The original shown in the browser (and played by the item page's player). Recorded as "viewed"; graphic
+    material only after a reveal, which records the view.
+
+    Byte ranges are served, so that a player can seek: a range that continues a view this session already
+    recorded is not recorded again (_continues_recorded_view); every other request is.
+    """
     item = _archived_original(request, item_id)
-    if item.is_graphic:
-        if not _is_revealed(request, item):
-            # The reveal (a POST from the item page) is what records the view.
-            return HttpResponse(_("Reveal this graphic item on its page first."), status=403, content_type="text/plain")
-    else:
+    if item.is_graphic and not _is_revealed(request, item):
+        return HttpResponse(_("Reveal this graphic item on its page first."), status=403, content_type="text/plain")
+    try:
+        byte_range = requested_byte_range(request, _original_size(item))
+    except RangeNotSatisfiableError as error:
+        return range_not_satisfiable_response(error)
+    if not item.is_graphic and not _continues_recorded_view(request, item, byte_range):
         evidence_file_access_record(
-            item=item, user=signed_in_user(request), action=CustodyAction.VIEWED, file="original"
+            item=item,
+            user=signed_in_user(request),
+            action=CustodyAction.VIEWED,
+            file="original",
+            byte_range=byte_range,
         )
+        _remember_recorded_view(request, item)
     content_type = _original_type(item)
     return evidence_file_response(
         storage_name=item.storage_name,
@@ -629,6 +696,8 @@ def item_original(request: HttpRequest, item_id: UUID) -> HttpResponseBase:
         filename=item.original_filename or item.reference,
         attachment=content_type == "application/octet-stream",
         size=item.size_bytes,
+        byte_range=byte_range,
+        accept_ranges=True,
     )
 
 
