@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from apps.accounts.models import User
+    from apps.cases.models import Case
     from apps.evidence.models import EvidenceItem
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "can_review_item",
     "can_set_verification_status",
     "can_view_incident",
+    "case_closed_refusal",
     "four_eyes_conflict",
 ]
 
@@ -66,6 +68,11 @@ def four_eyes_conflict(user: User | AnonymousUser, item: EvidenceItem) -> Promis
         if getattr(item, f"{field}_id") == user.pk:
             return _FOUR_EYES_REASONS[field]
     return None
+
+
+def case_closed_refusal(case: Case) -> Promise | None:
+    """Why nothing in this case may be reviewed now (it is closed), or None while it is open."""
+    return None if case_is_open(case) else CASE_CLOSED_REFUSED
 
 
 def can_decide_item(user: User | AnonymousUser, item: EvidenceItem) -> bool:

@@ -39,6 +39,7 @@ from apps.review.permissions import (
     can_review_item,
     can_set_verification_status,
     can_view_incident,
+    case_closed_refusal,
     four_eyes_conflict,
 )
 from apps.review.selectors import (
@@ -139,7 +140,7 @@ def _reviewable_item(request: HttpRequest, item_id: UUID) -> EvidenceItem:
 def _item_context(request: HttpRequest, item: EvidenceItem, form: ReviewDecisionForm) -> dict[str, Any]:
     conflict = four_eyes_conflict(request.user, item)
     # The page still shows the item and its history in a closed case; it offers no step (read-only).
-    closed = None if case_is_open(item.case) else CASE_CLOSED_REFUSED
+    closed = case_closed_refusal(item.case)
     return {
         "item": item,
         "form": form,
@@ -230,7 +231,7 @@ def incident_verification(request: HttpRequest, incident_id: UUID) -> HttpRespon
     incident = _verifiable_incident(request, incident_id)
     form = IncidentVerificationForm(request.POST or None, initial={"status": incident.verification_status})
     # A closed case is read-only: the page shows the status and its history, and says why it offers no change.
-    closed = None if case_is_open(incident.case) else CASE_CLOSED_REFUSED
+    closed = case_closed_refusal(incident.case)
     status = 200
     if request.method == "POST" and closed is not None:
         status = 403

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import template
 
-from apps.cases.permissions import case_is_open
-from apps.review.permissions import CASE_CLOSED_REFUSED, can_resubmit_item, can_review_item, four_eyes_conflict
+from apps.review.permissions import can_resubmit_item, can_review_item, case_closed_refusal, four_eyes_conflict
 from apps.review.selectors import review_history
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ def review_panel(context: template.Context, item: EvidenceItem) -> dict[str, Any
         "history": list(review_history(item=item)),
         "can_review": can_review,
         # A closed case is read-only: reviewers are told so instead of being offered a review.
-        "case_closed": None if case_is_open(item.case) else CASE_CLOSED_REFUSED,
+        "case_closed": case_closed_refusal(item.case),
         "four_eyes": four_eyes_conflict(user, item) if can_review and user is not None else None,
         "can_resubmit": user is not None and can_resubmit_item(user, item),
     }
