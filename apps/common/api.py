@@ -25,12 +25,15 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from apps.common.search import full_text_search
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from django.db.models import QuerySet
     from rest_framework.request import Request
     from rest_framework.views import APIView
@@ -92,6 +95,23 @@ def _field_error(message: Any, pointer: str) -> dict[str, str]:
     if field and not field.isdigit():
         entry["field"] = field.replace("~1", "/").replace("~0", "~")
     return entry
+
+
+class FileRenderer(BaseRenderer):
+    """For views that answer with a file (an evidence file, a bundle): lets a client ask for the file's media
+    type in Accept. Such a view returns the file as a plain Django response, which nothing renders; only an
+    error passes through here, and it is still problem details (JSON)."""
+
+    media_type = "application/octet-stream"
+    format = "bin"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
+        rendered: bytes = JSONRenderer().render(data, PROBLEM_CONTENT_TYPE, renderer_context)
+        return rendered
 
 
 def problem_response(

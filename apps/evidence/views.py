@@ -44,6 +44,13 @@ from apps.custody.enums import CustodyAction
 from apps.custody.selectors import custody_events_for_item, custody_verify
 from apps.evidence.csv_export import evidence_csv_rows
 from apps.evidence.enums import EvidenceKind, ProcessingStatus
+from apps.evidence.file_access import (
+    derivative_file,
+    derivative_of,
+    has_archived_original,
+    original_download,
+    original_size,
+)
 from apps.evidence.file_responses import (
     ByteRange,
     RangeNotSatisfiableError,
@@ -53,11 +60,10 @@ from apps.evidence.file_responses import (
 )
 from apps.evidence.filters import EvidenceItemFilter
 from apps.evidence.geo import TimeComparison, capture_time_compare, haversine_km
-from apps.evidence.models import Derivative, EvidenceItem, PossibleDuplicate
+from apps.evidence.models import EvidenceItem, PossibleDuplicate
 from apps.evidence.permissions import can_reveal_graphic, can_view_item, visible_items
 from apps.evidence.selectors import evidence_item_for_user
 from apps.evidence.services import evidence_file_access_record
-from apps.evidence.storage import evidence_storage
 from apps.incidents.permissions import visible_incidents
 
 if TYPE_CHECKING:
@@ -590,7 +596,7 @@ def _is_revealed(request: HttpRequest, item: EvidenceItem) -> bool:
 
 def _archived_original(request: HttpRequest, item_id: UUID) -> EvidenceItem:
     item = _viewable_item(request, item_id)
-    if not item.storage_name or item.processing_status != ProcessingStatus.ARCHIVED:
+    if not has_archived_original(item):
         raise Http404(_("This item has no archived file yet."))
     return item
 
@@ -598,10 +604,6 @@ def _archived_original(request: HttpRequest, item_id: UUID) -> EvidenceItem:
 def _original_type(item: EvidenceItem) -> str:
     content_type = item.detected_content_type or item.declared_content_type
     return content_type if content_type.startswith(_INLINE_TYPES) else "application/octet-stream"
-
-
-def _original_size(item: EvidenceItem) -> int:
-    return item.size_bytes if item.size_bytes is not None else evidence_storage().size(item.storage_name)
 
 
 @require_safe
@@ -613,25 +615,9 @@ def item_download(request: HttpRequest, item_id: UUID) -> HttpResponseBase:
     """
     item = _archived_original(request, item_id)
     try:
-        byte_range = requested_byte_range(request, _original_size(item))
+        return original_download(request=request, item=item, user=signed_in_user(request))
     except RangeNotSatisfiableError as error:
         return range_not_satisfiable_response(error)
-    evidence_file_access_record(
-        item=item,
-        user=signed_in_user(request),
-        action=CustodyAction.DOWNLOADED,
-        file="original",
-        byte_range=byte_range,
-    )
-    return evidence_file_response(
-        storage_name=item.storage_name,
-        content_type="application/octet-stream",
-        filename=item.original_filename or f"{item.reference}.bin",
-        attachment=True,
-        size=item.size_bytes,
-        byte_range=byte_range,
-        accept_ranges=True,
-    )
 
 
 # Item ids of originals this session was recorded viewing, with when (seconds since the epoch).
@@ -677,7 +663,7 @@ def item_original(request: HttpRequest, item_id: UUID) -> HttpResponseBase:
     if item.is_graphic and not _is_revealed(request, item):
         return HttpResponse(_("Reveal this graphic item on its page first."), status=403, content_type="text/plain")
     try:
-        byte_range = requested_byte_range(request, _original_size(item))
+        byte_range = requested_byte_range(request, original_size(item))
     except RangeNotSatisfiableError as error:
         return range_not_satisfiable_response(error)
     if not item.is_graphic and not _continues_recorded_view(request, item, byte_range):
@@ -710,18 +696,10 @@ def item_preview(request: HttpRequest, item_id: UUID, kind: str) -> HttpResponse
     show dozens of them, at a size that serves recognition, not examination.
     """
     item = _viewable_item(request, item_id)
-    derivative = Derivative.objects.filter(item=item, kind=kind).first()
+    derivative = derivative_of(item, kind)
     if derivative is None:
         raise Http404
-    if kind != "thumbnail" and not derivative.blurred:
-        evidence_file_access_record(item=item, user=signed_in_user(request), action=CustodyAction.VIEWED, file=kind)
-    return evidence_file_response(
-        storage_name=derivative.storage_name,
-        content_type=derivative.content_type,
-        filename=f"{item.reference}-{kind}.jpg",
-        attachment=False,
-        size=derivative.size_bytes,
-    )
+    return derivative_file(item=item, derivative=derivative, user=signed_in_user(request))
 
 
 @require_POST

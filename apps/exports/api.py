@@ -21,12 +21,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.accounts.permissions import member_case_ids
 from apps.cases.selectors import case_for_member
-from apps.common.api import PROBLEM_CONTENT_TYPE, problem_response
+from apps.common.api import PROBLEM_CONTENT_TYPE, FileRenderer, problem_response
 from apps.common.schema import SPARSE_FIELDS
 from apps.evidence.file_responses import evidence_file_response
 from apps.exports.enums import ExportStatus
@@ -37,8 +37,6 @@ from apps.exports.serializers import ExportBundleSerializer, ExportRequestSerial
 from apps.exports.services import export_bundle_create
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from django.db.models import QuerySet
     from rest_framework.request import Request
 
@@ -141,20 +139,11 @@ class ExportDetailView(generics.RetrieveAPIView):  # type: ignore[type-arg]
         return _lead_bundle(self.request, self.kwargs["bundle_id"])
 
 
-class ZipRenderer(BaseRenderer):
+class ZipRenderer(FileRenderer):
     """Lets a client ask for the bundle with ``Accept: application/zip``; an error is still problem details."""
 
     media_type = "application/zip"
     format = "zip"
-    charset = None
-    render_style = "binary"
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
-    ) -> bytes:
-        # Only errors are rendered (the ZIP is a file response): as JSON, under the problem media type.
-        rendered: bytes = JSONRenderer().render(data, PROBLEM_CONTENT_TYPE, renderer_context)
-        return rendered
 
 
 @extend_schema(parameters=[BUNDLE_ID])

@@ -22,12 +22,13 @@ from pathlib import Path
 
 from PIL import Image, ImageFilter
 
+from apps.evidence.file_access import DERIVATIVE_CONTENT_TYPE
 from apps.intake.fingerprint import MediaError, extract_video_frame, is_image_type, is_video_type, open_image
 
 THUMBNAIL_SIZE = 320  # pixels on the longest side
 PREVIEW_SIZE = 1600
 JPEG_QUALITY = 85
-CONTENT_TYPE = "image/jpeg"
+CONTENT_TYPE = DERIVATIVE_CONTENT_TYPE
 
 # Blurring for graphic material: the picture is first reduced to this many
 # pixels on its longest side, which throws away faces, wounds and text, then
