@@ -60,6 +60,7 @@ print(json.dumps({
     "allegation_id": str(Allegation.objects.order_by("created_at").first().pk),
     "figure_id": CasualtyFigure.objects.order_by("pk").first().pk,
     "token_id": str(spare.pk),
+    "kind": "thumbnail",
     "slug": WeaponType.objects.get(slug="cluster-munitions").slug if WeaponType.objects.filter(
         slug="cluster-munitions").exists() else WeaponType.objects.order_by("path").first().slug,
 }))

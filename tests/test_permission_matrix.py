@@ -353,6 +353,8 @@ MATRIX: dict[str, Entry] = {
         content_type=JSON,
     ),
     "api:evidence-list": Entry("get", (200, 200, 200, 200, 200, 200, 401)),
+    "api:evidence-original": Entry("get", MEMBER_API, item),
+    "api:evidence-derivative": Entry("get", MEMBER_API, lambda world: {"item_id": world.item.pk, "kind": "preview"}),
     "api:evidence-detail": Entry(
         "patch",
         (403, 403, 200, 403, 404, 404, 401),

@@ -18,33 +18,49 @@ same transaction. Who may: leads, and investigators on their own drafts
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.filters import OrderingFilter
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from apps.accounts.enums import CaseRole
 from apps.accounts.permissions import case_role
+from apps.accounts.selectors import signed_in_user
 from apps.cases.permissions import case_is_open
+from apps.common.api import PROBLEM_CONTENT_TYPE, FileRenderer, problem_response
 from apps.common.schema import SPARSE_FIELDS
+from apps.evidence.file_access import (
+    DERIVATIVE_CONTENT_TYPE,
+    derivative_file,
+    derivative_of,
+    has_archived_original,
+    original_download,
+)
+from apps.evidence.file_responses import RangeNotSatisfiableError
 from apps.evidence.filters import EvidenceItemFilter, EvidenceOrdering
 from apps.evidence.models import EvidenceItem, IncidentLink, PossibleDuplicate
 from apps.evidence.permissions import can_edit_item, can_view_item, visible_items
+from apps.evidence.selectors import evidence_item_for_user
 from apps.evidence.serializers import (
     EvidenceItemDetailSerializer,
     EvidenceItemSerializer,
     EvidenceItemUpdateSerializer,
 )
 from apps.evidence.services import evidence_item_update
+
+if TYPE_CHECKING:
+    from django.http import HttpResponseBase
 
 
 def _filter_backends() -> list[Any]:
@@ -134,3 +150,115 @@ class EvidenceItemDetailView(generics.RetrieveUpdateAPIView):  # type: ignore[ty
         except DjangoValidationError as error:
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
         return Response(self.get_serializer(self.get_object()).data)
+
+
+# --- Files ------------------------------------------------------------------------------------------------------
+
+ITEM_ID = OpenApiParameter("item_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The evidence item's id.")
+PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}  # added by apps.common.schema.add_problem_responses
+RANGE = OpenApiParameter(
+    "Range",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "One byte range (e.g. bytes=1048576-) to resume a download: answered 206 with those bytes. Several "
+        "ranges, another unit or a malformed header get the whole file."
+    ),
+)
+
+
+def _viewable_item(request: Request, item_id: Any) -> EvidenceItem:
+    """The item, or 404 whether it does not exist or the user (or the token's cases) may not see it."""
+    item = evidence_item_for_user(user=request.user, item_id=item_id)
+    if item is None or not can_view_item(request.user, item):
+        raise NotFound
+    return item
+
+
+class OriginalFileView(generics.GenericAPIView):  # type: ignore[type-arg]
+    """GET: the original file, byte for byte, recorded in the item's custody as downloaded by you."""
+
+    renderer_classes = [JSONRenderer, FileRenderer]
+    pagination_class = None
+    filter_backends: list[Any] = []
+    # No HEAD: it would record a download that hands over nothing. The size is in the item's record.
+    http_method_names = ["get", "options"]
+
+    @extend_schema(
+        # ?format= would only choose how an error is written; Accept does that.
+        parameters=[ITEM_ID, RANGE, OpenApiParameter("format", exclude=True)],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The whole original, as an attachment under its original name."
+            ),
+            (206, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The requested range of it (Content-Range says which bytes)."
+            ),
+            (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                PROBLEM, description="The file is not archived yet (processing, or it failed): nothing to hand out."
+            ),
+            (416, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                PROBLEM, description="The range starts past the end of the file; nothing is sent or recorded."
+            ),
+        },
+    )
+    def get(self, request: Request, item_id: Any) -> HttpResponseBase:
+        """Each request, a resumed range too, is one "downloaded" event (details: file, sha256, bytes) written
+        before the first byte leaves; check the bytes against the item's sha256."""
+        item = _viewable_item(request, item_id)
+        if not has_archived_original(item):
+            return problem_response(
+                status_code=status.HTTP_409_CONFLICT,
+                detail=_("This item has no archived file yet."),
+                slug="file-not-archived",
+            )
+        try:
+            return original_download(request=request, item=item, user=signed_in_user(request))
+        except RangeNotSatisfiableError as error:
+            response = problem_response(
+                status_code=status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
+                detail=_("The range starts past the end of the file (%(size)s bytes).") % {"size": error.size},
+                slug="range-not-satisfiable",
+            )
+            response["Content-Range"] = f"bytes */{error.size}"
+            return response
+
+
+class DerivativeFileRenderer(FileRenderer):
+    """Working copies are JPEG images."""
+
+    media_type = DERIVATIVE_CONTENT_TYPE
+    format = "jpg"
+
+
+class DerivativeFileView(generics.GenericAPIView):  # type: ignore[type-arg]
+    """GET: a working copy (thumbnail, preview or poster), blurred for graphic material whoever asks."""
+
+    renderer_classes = [JSONRenderer, DerivativeFileRenderer]
+    pagination_class = None
+    filter_backends: list[Any] = []
+    http_method_names = ["get", "options"]
+
+    @extend_schema(
+        parameters=[
+            ITEM_ID,
+            OpenApiParameter(
+                "kind",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="thumbnail, preview (images) or poster (videos); the item's derivatives list its own.",
+            ),
+            OpenApiParameter("format", exclude=True),
+        ],
+        responses={
+            (200, DERIVATIVE_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The working copy."),
+        },
+    )
+    def get(self, request: Request, item_id: Any, kind: str) -> HttpResponseBase:
+        """An unblurred copy other than a thumbnail is recorded in the item's custody as viewed by you."""
+        item = _viewable_item(request, item_id)
+        derivative = derivative_of(item, kind)
+        if derivative is None:
+            raise NotFound(_("This item has no working copy of that kind."))
+        return derivative_file(item=item, derivative=derivative, user=signed_in_user(request))

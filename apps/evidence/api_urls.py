@@ -7,4 +7,10 @@ from apps.evidence import api
 urlpatterns = [
     path("evidence/", api.EvidenceItemListView.as_view(), name="evidence-list"),
     path("evidence/<uuid:item_id>/", api.EvidenceItemDetailView.as_view(), name="evidence-detail"),
+    path("evidence/<uuid:item_id>/original/", api.OriginalFileView.as_view(), name="evidence-original"),
+    path(
+        "evidence/<uuid:item_id>/derivatives/<str:kind>/",
+        api.DerivativeFileView.as_view(),
+        name="evidence-derivative",
+    ),
 ]

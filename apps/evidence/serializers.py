@@ -19,6 +19,7 @@ from rest_framework import serializers
 from apps.accounts.models import User
 from apps.accounts.permissions import can_see_witness_identity
 from apps.common.api import SparseFieldsMixin
+from apps.evidence.file_access import has_archived_original
 from apps.evidence.models import Derivative, EvidenceItem, IncidentLink, PossibleDuplicate
 
 # Shown only to roles that see witness identities (the item page hides them from observers too).
@@ -119,8 +120,8 @@ class DerivativeSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
     url = serializers.SerializerMethodField(
         help_text=_(
-            "Where the copy is served, after the permission check (a signed-in browser session; "
-            "an unblurred preview is recorded in custody as viewed)."
+            "Where the API serves the copy (GET, with your token or session); an unblurred preview or poster is "
+            "recorded in custody as viewed."
         )
     )
 
@@ -130,9 +131,12 @@ class DerivativeSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         read_only_fields = fields
 
     def get_url(self, derivative: Derivative) -> str:
-        path = reverse("evidence:item_preview", args=[derivative.item_id, derivative.kind])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return _absolute(self, reverse("api:evidence-derivative", args=[derivative.item_id, derivative.kind]))
+
+
+def _absolute(serializer: serializers.Serializer, path: str) -> str:  # type: ignore[type-arg]
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 class LinkedIncidentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -188,6 +192,12 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
         read_only=True, help_text=_("Metadata extracted from the file (EXIF, XMP, container tags), as found.")
     )
     derivatives = DerivativeSerializer(many=True, read_only=True, help_text=_("Working copies made from the original."))
+    original_url = serializers.SerializerMethodField(
+        help_text=_(
+            "Where the API serves the original (GET, with your token or session; a Range resumes a download), "
+            "recorded in custody as downloaded. Null until the file is archived."
+        )
+    )
     possible_duplicates = PossibleDuplicateSerializer(
         many=True, read_only=True, help_text=_("Items of the case that look alike, for a reviewer to compare.")
     )
@@ -236,10 +246,16 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
             "condition",
             "uploaded_by",
             "last_edited_by",
+            "original_url",
             "derivatives",
             "possible_duplicates",
         )
         read_only_fields = fields
+
+    def get_original_url(self, item: EvidenceItem) -> str | None:
+        if not has_archived_original(item):
+            return None
+        return _absolute(self, reverse("api:evidence-original", args=[item.pk]))
 
 
 class EvidenceItemUpdateSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -449,7 +449,7 @@ def test_the_detail_gives_the_whole_record_with_every_field_the_status_view_had(
             "content_type": "image/jpeg",
             "width": 640,
             "height": 480,
-            "url": f"http://testserver/evidence/{item.pk}/preview/preview/",
+            "url": f"http://testserver/api/v1/evidence/{item.pk}/derivatives/preview/",
         }
     ]
     assert body["incidents"] == [
