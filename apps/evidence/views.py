@@ -29,7 +29,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from apps.accounts.permissions import (
     WITNESS_IDENTITY_ROLES,
@@ -606,7 +606,7 @@ def _original_type(item: EvidenceItem) -> str:
     return content_type if content_type.startswith(_INLINE_TYPES) else "application/octet-stream"
 
 
-@require_safe
+@require_GET  # not HEAD: it would record a hand-over that sends nothing
 @login_required
 def item_download(request: HttpRequest, item_id: UUID) -> HttpResponseBase:
     """The original, byte for byte, as an attachment under its original name. Recorded as "downloaded".
@@ -650,7 +650,7 @@ def _remember_recorded_view(request: HttpRequest, item: EvidenceItem) -> None:
     request.session[_VIEWED_ORIGINALS_SESSION_KEY] = viewed
 
 
-@require_safe
+@require_GET  # not HEAD: it would record a hand-over that sends nothing
 @login_required
 def item_original(request: HttpRequest, item_id: UUID) -> HttpResponseBase:
     """The original shown in the browser (and played by the item page's player). Recorded as "viewed"; graphic
@@ -687,7 +687,7 @@ def item_original(request: HttpRequest, item_id: UUID) -> HttpResponseBase:
     )
 
 
-@require_safe
+@require_GET  # not HEAD: it would record a hand-over that sends nothing
 @login_required
 def item_preview(request: HttpRequest, item_id: UUID, kind: str) -> HttpResponseBase:
     """A working copy (thumbnail or preview). Blurred for graphic items, whoever asks.

@@ -170,6 +170,22 @@ def test_revealing_needs_a_post(client: Client, case: Case) -> None:
     assert _events(item, CustodyAction.VIEWED) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "args"), [("item_download", ()), ("item_original", ()), ("item_preview", ("preview",))]
+)
+def test_a_head_request_for_a_file_is_refused_and_records_nothing(
+    client: Client, case: Case, name: str, args: tuple[str, ...]
+) -> None:
+    """HEAD sends no bytes, yet the view would have recorded a download or a view: a false custody entry."""
+    item = _archived(case)
+    client.force_login(_member(case))
+
+    response = client.head(reverse(f"evidence:{name}", args=[item.pk, *args]))
+
+    assert response.status_code == 405
+    assert CustodyEvent.objects.filter(item=item).exclude(actor__startswith="system:").count() == 0
+
+
 @pytest.mark.parametrize("name", ["item_download", "item_original", "item_reveal"])
 def test_non_members_and_site_admins_get_404_and_nothing_is_recorded(client: Client, case: Case, name: str) -> None:
     item = _archived(case)
