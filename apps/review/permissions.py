@@ -31,7 +31,6 @@ __all__ = [
     "RESUBMIT_REFUSED",
     "REVIEW_REFUSED",
     "VERIFICATION_REFUSED",
-    "can_decide_item",
     "can_resubmit_item",
     "can_review_item",
     "can_set_verification_status",
@@ -73,11 +72,6 @@ def four_eyes_conflict(user: User | AnonymousUser, item: EvidenceItem) -> Promis
 def case_closed_refusal(case: Case) -> Promise | None:
     """Why nothing in this case may be reviewed now (it is closed), or None while it is open."""
     return None if case_is_open(case) else CASE_CLOSED_REFUSED
-
-
-def can_decide_item(user: User | AnonymousUser, item: EvidenceItem) -> bool:
-    """May take a reviewer's step on the item now: the role, an open case, and no four-eyes conflict."""
-    return can_review_item(user, item) and case_is_open(item.case) and four_eyes_conflict(user, item) is None
 
 
 def can_resubmit_item(user: User | AnonymousUser, item: EvidenceItem) -> bool:
