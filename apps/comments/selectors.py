@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from apps.comments.models import Comment, Notification
+from apps.common.cached_flags import cached_flag, forget
 from apps.evidence.models import EvidenceItem
 from apps.evidence.permissions import visible_items
 from apps.incidents.models import Incident
 from apps.incidents.permissions import visible_incidents
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from uuid import UUID
 
     from django.contrib.auth.models import AnonymousUser
@@ -67,13 +69,27 @@ def notification_for_user(*, user: User | AnonymousUser, notification_id: UUID) 
 
 
 def unread_notification_count(*, user: User | AnonymousUser) -> int:
-    """How many of the user's notifications are unread (none for anonymous users): one query when there are
-    none, two otherwise."""
+    """How many of the user's notifications are unread (none for anonymous users): no query while there are
+    none (a cached answer), one otherwise."""
     if not user.is_authenticated:
         return 0
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    # Every page shows this count, and most of the time it is 0: a plain query says so. Only when there are
+    # Every page shows this count, and most of the time it is 0: the cached answer says so. Only when there are
     # unread notifications is each one checked against what the user may still read (a longer query to build).
-    if not unread.exists():
+    if not has_unread_notifications(user_id=user.pk):
         return 0
     return _visible_notifications(user).filter(read_at__isnull=True).count()
+
+
+def has_unread_notifications(*, user_id: int) -> bool:
+    """Whether the user has any unread notification, readable or not (from the shared cache; forgotten by
+    forget_unread_notifications whenever one is written: common.cached_flags)."""
+    unread = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+    return cached_flag(_unread_key(user_id), unread.exists)
+
+
+def forget_unread_notifications(*, user_ids: Iterable[int]) -> None:
+    forget(*(_unread_key(user_id) for user_id in user_ids))
+
+
+def _unread_key(user_id: int) -> str:
+    return f"comments:has-unread:v1:{user_id}"

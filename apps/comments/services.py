@@ -20,6 +20,7 @@ from apps.comments.enums import NotificationKind
 from apps.comments.mentions import mentioned_usernames
 from apps.comments.models import COMMENT_MAX_LENGTH, Comment, Notification
 from apps.comments.permissions import can_be_notified, can_comment
+from apps.comments.selectors import forget_unread_notifications
 from apps.evidence.models import EvidenceItem
 
 if TYPE_CHECKING:
@@ -140,6 +141,7 @@ def comment_post(
                 )
                 for reader in readers
             )
+            forget_unread_notifications(user_ids=[reader.pk for reader in readers])  # bulk_create sends no signal
             transaction.on_commit(
                 lambda: _mention_emails_send(notifications=notifications, comment=comment, site_url=site_url)
             )
@@ -202,6 +204,7 @@ def notification_mark_read(*, user: User, notification: Notification) -> Notific
         now = timezone.now()
         # A conditional UPDATE, so that two tabs marking it at once keep the first time.
         updated = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        forget_unread_notifications(user_ids=[user.pk])  # update() sends no signal
         if updated:
             notification.read_at = now
         else:
@@ -211,4 +214,6 @@ def notification_mark_read(*, user: User, notification: Notification) -> Notific
 
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark all of the user's unread notifications read; returns how many. Side effects: sets read_at."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    marked = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    forget_unread_notifications(user_ids=[user.pk])  # update() sends no signal
+    return marked

@@ -6,3 +6,6 @@ class CustodyConfig(AppConfig):
     name = "apps.custody"
     label = "custody"
     verbose_name = _("Custody")
+
+    def ready(self) -> None:
+        from apps.custody import signals  # noqa: F401, PLC0415 (connects the receivers)

@@ -22,9 +22,14 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from apps.cases.models import Case
+from apps.common.cached_flags import cached_flag, forget
 from apps.custody.hashing import GENESIS_HASH, encode_details, format_time
 from apps.custody.merkle import Leaf, merkle_root
-from apps.custody.models import CustodyCheckpoint, CustodyEvent
+from apps.custody.models import CustodyCheckpoint, CustodyEvent, IntegrityAlert
+
+# Whether any integrity alert is open anywhere (common.cached_flags): asked by every page's banner, forgotten
+# whenever an alert is saved or deleted (apps/custody/signals.py).
+_OPEN_ALERTS_KEY = "custody:open-integrity-alerts:v1"
 
 # Rows fetched per round trip when streaming events (a server-side cursor on PostgreSQL).
 STREAM_CHUNK = 10_000
@@ -207,3 +212,12 @@ def custody_verify(*, case: Case | None = None, item_id: UUID | None = None) -> 
     if checkpoint is not None and item_id is None:
         _verify_checkpoint(report, checkpoint, case)
     return report
+
+
+def open_integrity_alerts_exist() -> bool:
+    """Whether any integrity alert is unresolved, in any case (from the shared cache; see common.cached_flags)."""
+    return cached_flag(_OPEN_ALERTS_KEY, IntegrityAlert.objects.filter(resolved_at__isnull=True).exists)
+
+
+def forget_open_integrity_alerts() -> None:
+    forget(_OPEN_ALERTS_KEY)

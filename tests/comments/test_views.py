@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.template import Context, Template
 from django.test import Client, RequestFactory
@@ -279,10 +280,13 @@ def test_the_notification_list_takes_the_same_queries_for_1_and_3_rows(
 ) -> None:
     comment_post(author=alice, item=item, body="@olena 0")
     sign_in(client, olena)
+    # Both views with an empty cache: the header's cached answers (common.cached_flags) come from the database.
+    cache.clear()
     with CaptureQueriesContext(connection) as one_row:
         client.get(reverse("comments:notifications"))
     comment_post(author=alice, item=item, body="@olena 1")
     comment_post(author=alice, item=item, body="@olena 2")
+    cache.clear()
 
     with django_assert_num_queries(len(one_row)) as three_rows:
         response = client.get(reverse("comments:notifications"))
@@ -360,6 +364,31 @@ def test_the_unread_count_tag_takes_one_query_when_there_is_nothing_unread(
 
     with django_assert_num_queries(1):
         assert _unread_badge(olena) == "[0]"
+
+
+def test_the_unread_count_tag_takes_no_query_when_nothing_was_unread_a_moment_ago(
+    olena: User, django_assert_num_queries: Any
+) -> None:
+    _unread_badge(olena)
+
+    with django_assert_num_queries(0):  # the cached answer (common.cached_flags)
+        assert _unread_badge(olena) == "[0]"
+
+
+def test_a_mention_after_a_page_shows_in_the_badge_on_the_next(alice: User, olena: User, item: EvidenceItem) -> None:
+    assert _unread_badge(olena) == "[0]"  # "nothing unread" is now cached
+
+    comment_post(author=alice, item=item, body="@olena")  # bulk_create: no signal, the service forgets it
+
+    assert _unread_badge(olena) == "[1]"
+
+
+def test_a_notification_saved_elsewhere_shows_in_the_badge_on_the_next_page(alice: User, olena: User) -> None:
+    assert _unread_badge(alice) == "[0]"
+
+    Notification.objects.create(recipient=alice, kind="mention", actor=olena, text="x", link="/")
+
+    assert _unread_badge(alice) == "[1]"
 
 
 def test_the_unread_count_tag_takes_three_queries_when_something_is_unread(

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils import timezone
 from apps.accounts.enums import CaseRole
 from apps.accounts.models import User
 from apps.cases.models import Case
+from apps.custody import selectors as custody_selectors
 from apps.custody.context_processors import integrity_alerts
 from apps.custody.models import IntegrityAlert
 from apps.evidence.models import EvidenceItem
@@ -99,6 +101,32 @@ def test_the_count_takes_two_queries(
 def test_without_open_alerts_the_count_takes_one_query(lead: User, django_assert_num_queries: Any) -> None:
     with django_assert_num_queries(1):
         assert _count(lead) == 0
+
+
+def test_while_no_alert_is_open_a_later_page_asks_no_query(lead: User, django_assert_num_queries: Any) -> None:
+    _count(lead)
+
+    with django_assert_num_queries(0):  # the cached answer (common.cached_flags)
+        assert _count(lead) == 0
+
+
+def test_an_alert_raised_after_a_page_shows_on_the_next(case: Case, lead: User) -> None:
+    assert _count(lead) == 0  # "no alert open" is now cached
+
+    IntegrityAlert.objects.create(item=EvidenceItemFactory(case=case), problem="mismatch")
+
+    assert _count(lead) == 1
+
+
+def test_the_answer_is_forgotten_again_when_the_alert_commits(
+    case: Case, lead: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        IntegrityAlert.objects.create(item=EvidenceItemFactory(case=case), problem="missing")
+        # A page that read the database before the commit stores the old answer in between.
+        cache.set(custody_selectors._OPEN_ALERTS_KEY, value=False)
+
+    assert _count(lead) == 1
 
 
 def test_the_banner_is_shown_to_a_lead_on_every_page(client: Client, failing_item: EvidenceItem, lead: User) -> None:
