@@ -176,14 +176,19 @@ def _viewable_item(request: Request, item_id: Any) -> EvidenceItem:
     return item
 
 
-class OriginalFileView(generics.GenericAPIView):  # type: ignore[type-arg]
+class _ItemFileView(generics.GenericAPIView):  # type: ignore[type-arg]
+    """What the file routes share: one file, no pages or filters; GET only, as a HEAD would record a hand-over
+    that sends nothing (the size is in the item's record)."""
+
+    pagination_class = None
+    filter_backends: list[Any] = []
+    http_method_names = ["get", "options"]
+
+
+class OriginalFileView(_ItemFileView):
     """GET: the original file, byte for byte, recorded in the item's custody as downloaded by you."""
 
     renderer_classes = [JSONRenderer, FileRenderer]
-    pagination_class = None
-    filter_backends: list[Any] = []
-    # No HEAD: it would record a download that hands over nothing. The size is in the item's record.
-    http_method_names = ["get", "options"]
 
     @extend_schema(
         # ?format= would only choose how an error is written; Accept does that.
@@ -232,13 +237,10 @@ class DerivativeFileRenderer(FileRenderer):
     format = "jpg"
 
 
-class DerivativeFileView(generics.GenericAPIView):  # type: ignore[type-arg]
+class DerivativeFileView(_ItemFileView):
     """GET: a working copy (thumbnail, preview or poster), blurred for graphic material whoever asks."""
 
     renderer_classes = [JSONRenderer, DerivativeFileRenderer]
-    pagination_class = None
-    filter_backends: list[Any] = []
-    http_method_names = ["get", "options"]
 
     @extend_schema(
         parameters=[

@@ -162,19 +162,9 @@ def test_a_graphic_items_copies_are_blurred_and_not_recorded(client: Client, cas
 def test_with_a_blurred_and_an_unblurred_copy_the_blurred_one_is_served(client: Client, case: Case) -> None:
     # Processed first as not graphic (unblurred copies), then flagged graphic and processed again (blurred ones).
     item = _archived(case)
-    unblurred = Derivative.objects.get(item=item, kind="preview")
-    Derivative.objects.create(
-        item=item,
-        kind="preview",
-        blurred=True,
-        storage_name=unblurred.storage_name,
-        sha256=unblurred.sha256,
-        size_bytes=unblurred.size_bytes,
-        content_type="image/jpeg",
-        width=10,
-        height=10,
-        tool="test",
-    )
+    blurred = Derivative.objects.get(item=item, kind="preview")
+    blurred.pk, blurred.blurred = None, True  # a second row, made later
+    blurred.save()
 
     response = _derivative(client, item, "preview", _bearer(_member(case), [case]))
 
