@@ -83,8 +83,11 @@ def unread_notification_count(*, user: User | AnonymousUser) -> int:
 def has_unread_notifications(*, user_id: int) -> bool:
     """Whether the user has any unread notification, readable or not (from the shared cache; forgotten by
     forget_unread_notifications whenever one is written: common.cached_flags)."""
-    unread = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
-    return cached_flag(_unread_key(user_id), unread.exists)
+    return cached_flag(
+        _unread_key(user_id),
+        # Built only when the cache has no answer: building the query costs about what reading the cache does.
+        lambda: Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).exists(),
+    )
 
 
 def forget_unread_notifications(*, user_ids: Iterable[int]) -> None:

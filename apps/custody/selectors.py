@@ -216,7 +216,8 @@ def custody_verify(*, case: Case | None = None, item_id: UUID | None = None) -> 
 
 def open_integrity_alerts_exist() -> bool:
     """Whether any integrity alert is unresolved, in any case (from the shared cache; see common.cached_flags)."""
-    return cached_flag(_OPEN_ALERTS_KEY, IntegrityAlert.objects.filter(resolved_at__isnull=True).exists)
+    # The query is built only when the cache has no answer (a lambda): building it costs about what the cache does.
+    return cached_flag(_OPEN_ALERTS_KEY, lambda: IntegrityAlert.objects.filter(resolved_at__isnull=True).exists())
 
 
 def forget_open_integrity_alerts() -> None:
