@@ -32,8 +32,7 @@ from apps.comments.services import (
     site_url,
 )
 from apps.evidence.models import EvidenceItem
-from apps.evidence.permissions import can_view_item
-from apps.evidence.selectors import evidence_item_for_user
+from apps.evidence.selectors import viewable_item_or_404
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -43,13 +42,6 @@ if TYPE_CHECKING:
     from apps.incidents.models import Incident
 
 NOTIFICATIONS_PER_PAGE = 25
-
-
-def _viewable_item(request: HttpRequest, item_id: UUID) -> EvidenceItem:
-    item = evidence_item_for_user(user=request.user, item_id=item_id)
-    if item is None or not can_view_item(request.user, item):
-        raise Http404
-    return item
 
 
 def _viewable_incident(request: HttpRequest, incident_id: UUID) -> Incident:
@@ -83,7 +75,7 @@ def item_comment_post(request: HttpRequest, item_id: UUID) -> HttpResponse:
     A refused comment is shown again on a page of its own (the item page
     belongs to the evidence app), with the text kept and the error next to it.
     """
-    item = _viewable_item(request, item_id)
+    item = viewable_item_or_404(user=request.user, item_id=item_id)
     if not can_comment(request.user, item):
         raise PermissionDenied
     form = CommentForm(request.POST)

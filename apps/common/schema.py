@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 # ``?fields=`` of apps.common.api.SparseFieldsMixin, for @extend_schema(parameters=[SPARSE_FIELDS]).
@@ -20,6 +21,11 @@ SPARSE_FIELDS = OpenApiParameter(
     str,
     description="Comma-separated names of the fields to return (id is always returned). Unknown names are ignored.",
 )
+
+# The evidence item of a path /.../<item_id>/..., for @extend_schema(parameters=[ITEM_ID]).
+ITEM_ID = OpenApiParameter("item_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The evidence item's id.")
+# A reference to the problem-details schema (added by add_problem_responses), for a view's own error answers.
+PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -64,10 +70,9 @@ WITH_INPUT = {
 
 
 def _problem_response(description: str) -> dict[str, Any]:
-    reference = {"$ref": "#/components/schemas/ProblemDetails"}
     return {
         "description": description,
-        "content": {"application/problem+json": {"schema": reference}, "application/json": {"schema": reference}},
+        "content": {"application/problem+json": {"schema": PROBLEM}, "application/json": {"schema": PROBLEM}},
     }
 
 

@@ -9,35 +9,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from apps.common.schema import SPARSE_FIELDS
+from apps.common.schema import ITEM_ID, SPARSE_FIELDS
 from apps.custody.models import CustodyEvent
 from apps.custody.selectors import custody_events_for_item, custody_verify
 from apps.custody.serializers import CustodyEventSerializer, CustodyVerificationSerializer
-from apps.evidence.permissions import can_view_item
-from apps.evidence.selectors import evidence_item_for_user
+from apps.evidence.selectors import viewable_item_or_404
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
     from rest_framework.request import Request
-
-    from apps.evidence.models import EvidenceItem
-
-
-ITEM_ID = OpenApiParameter("item_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The evidence item's id.")
-
-
-def _viewable_item(request: Request, item_id: Any) -> EvidenceItem:
-    item = evidence_item_for_user(user=request.user, item_id=item_id)
-    if item is None or not can_view_item(request.user, item):
-        raise NotFound
-    return item
 
 
 @extend_schema(parameters=[ITEM_ID, SPARSE_FIELDS])
@@ -55,7 +40,7 @@ class CustodyEventsView(generics.ListAPIView):  # type: ignore[type-arg]
     def get_queryset(self) -> QuerySet[CustodyEvent]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user, no item
             return CustodyEvent.objects.none()
-        item = _viewable_item(self.request, self.kwargs["item_id"])
+        item = viewable_item_or_404(user=self.request.user, item_id=self.kwargs["item_id"])
         return custody_events_for_item(item_id=item.pk)
 
 
@@ -68,7 +53,7 @@ class CustodyVerificationView(generics.GenericAPIView):  # type: ignore[type-arg
     pagination_class = None
 
     def get(self, request: Request, item_id: Any) -> Response:
-        item = _viewable_item(request, item_id)
+        item = viewable_item_or_404(user=request.user, item_id=item_id)
         report = custody_verify(item_id=item.pk)
         result = {
             "item": item.pk,

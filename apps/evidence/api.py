@@ -39,7 +39,7 @@ from apps.accounts.permissions import case_role
 from apps.accounts.selectors import signed_in_user
 from apps.cases.permissions import case_is_open
 from apps.common.api import PROBLEM_CONTENT_TYPE, FileRenderer, problem_response
-from apps.common.schema import SPARSE_FIELDS
+from apps.common.schema import ITEM_ID, PROBLEM, SPARSE_FIELDS
 from apps.evidence.file_access import (
     DERIVATIVE_CONTENT_TYPE,
     derivative_file,
@@ -51,7 +51,7 @@ from apps.evidence.file_responses import RangeNotSatisfiableError
 from apps.evidence.filters import EvidenceItemFilter, EvidenceOrdering
 from apps.evidence.models import EvidenceItem, IncidentLink, PossibleDuplicate
 from apps.evidence.permissions import can_edit_item, can_view_item, visible_items
-from apps.evidence.selectors import evidence_item_for_user
+from apps.evidence.selectors import viewable_item_or_404
 from apps.evidence.serializers import (
     EvidenceItemDetailSerializer,
     EvidenceItemSerializer,
@@ -154,8 +154,6 @@ class EvidenceItemDetailView(generics.RetrieveUpdateAPIView):  # type: ignore[ty
 
 # --- Files ------------------------------------------------------------------------------------------------------
 
-ITEM_ID = OpenApiParameter("item_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The evidence item's id.")
-PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}  # added by apps.common.schema.add_problem_responses
 RANGE = OpenApiParameter(
     "Range",
     OpenApiTypes.STR,
@@ -166,14 +164,6 @@ RANGE = OpenApiParameter(
         "ranges, another unit or a malformed header get the whole file."
     ),
 )
-
-
-def _viewable_item(request: Request, item_id: Any) -> EvidenceItem:
-    """The item, or 404 whether it does not exist or the user (or the token's cases) may not see it."""
-    item = evidence_item_for_user(user=request.user, item_id=item_id)
-    if item is None or not can_view_item(request.user, item):
-        raise NotFound
-    return item
 
 
 class _ItemFileView(generics.GenericAPIView):  # type: ignore[type-arg]
@@ -211,7 +201,7 @@ class OriginalFileView(_ItemFileView):
     def get(self, request: Request, item_id: Any) -> HttpResponseBase:
         """Each request, a resumed range too, is one "downloaded" event (details: file, sha256, bytes) written
         before the first byte leaves; check the bytes against the item's sha256."""
-        item = _viewable_item(request, item_id)
+        item = viewable_item_or_404(user=request.user, item_id=item_id)
         if not has_archived_original(item):
             return problem_response(
                 status_code=status.HTTP_409_CONFLICT,
@@ -226,7 +216,7 @@ class OriginalFileView(_ItemFileView):
                 detail=_("The range starts past the end of the file (%(size)s bytes).") % {"size": error.size},
                 slug="range-not-satisfiable",
             )
-            response["Content-Range"] = f"bytes */{error.size}"
+            response["Content-Range"] = error.content_range
             return response
 
 
@@ -259,7 +249,7 @@ class DerivativeFileView(_ItemFileView):
     )
     def get(self, request: Request, item_id: Any, kind: str) -> HttpResponseBase:
         """An unblurred copy other than a thumbnail is recorded in the item's custody as viewed by you."""
-        item = _viewable_item(request, item_id)
+        item = viewable_item_or_404(user=request.user, item_id=item_id)
         derivative = derivative_of(item, kind)
         if derivative is None:
             raise NotFound(_("This item has no working copy of that kind."))

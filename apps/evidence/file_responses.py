@@ -48,15 +48,21 @@ class ByteRange:
     size: int
 
     @property
+    def span(self) -> str:
+        """``first-last/size``, as a Content-Range header and a custody event write it."""
+        return f"{self.start}-{self.stop - 1}/{self.size}"
+
+    @property
     def content_range(self) -> str:
-        return f"bytes {self.start}-{self.stop - 1}/{self.size}"
+        return f"bytes {self.span}"
 
 
 class RangeNotSatisfiableError(Exception):
     """The request asks for bytes beyond the end of the file (answered 416, nothing sent and nothing recorded)."""
 
     def __init__(self, size: int) -> None:
-        super().__init__(f"bytes */{size}")
+        self.content_range = f"bytes */{size}"  # the 416 answer's Content-Range header
+        super().__init__(self.content_range)
         self.size = size
 
 
@@ -86,7 +92,7 @@ def requested_byte_range(request: HttpRequest, size: int) -> ByteRange | None:
 
 def range_not_satisfiable_response(error: RangeNotSatisfiableError) -> HttpResponse:
     response = HttpResponse(status=416, content_type="text/plain")
-    response["Content-Range"] = f"bytes */{error.size}"
+    response["Content-Range"] = error.content_range
     return response
 
 

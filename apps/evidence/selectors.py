@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.http import Http404
+
 from apps.evidence.enums import ProcessingStatus
 from apps.evidence.models import EvidenceItem
-from apps.evidence.permissions import visible_items
+from apps.evidence.permissions import can_view_item, visible_items
 from apps.evidence.storage import digest_stream, evidence_storage
 
 if TYPE_CHECKING:
@@ -51,3 +53,14 @@ def evidence_item_for_user(*, user: User | AnonymousUser, item_id: UUID) -> Evid
     Loads the case and the collecting user with it, for the item page and the custody report.
     """
     return visible_items(user).filter(pk=item_id).select_related("case", "collected_by").first()
+
+
+def viewable_item_or_404(*, user: User | AnonymousUser, item_id: UUID) -> EvidenceItem:
+    """The item if the user may see it (a member of its case; an observer, not an identity-restricted item), else
+    Http404 whether it does not exist or is not theirs: existence must not leak. Pages and the API call it alike
+    (the API answers Http404 as its problem-details 404)."""
+    item = evidence_item_for_user(user=user, item_id=item_id)
+    # visible_items already leaves out what an observer may not see; the item's own rule is asked as well.
+    if item is None or not can_view_item(user, item):
+        raise Http404
+    return item

@@ -184,6 +184,6 @@ def evidence_file_access_record(
     if reason:
         details["reason"] = reason
     if byte_range is not None:
-        details["bytes"] = f"{byte_range.start}-{byte_range.stop - 1}/{byte_range.size}"
+        details["bytes"] = byte_range.span
     with transaction.atomic():
         custody_record(item=item, action=action, actor_user=user, details=details)

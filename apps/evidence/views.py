@@ -61,8 +61,8 @@ from apps.evidence.file_responses import (
 from apps.evidence.filters import EvidenceItemFilter
 from apps.evidence.geo import TimeComparison, capture_time_compare, haversine_km
 from apps.evidence.models import EvidenceItem, PossibleDuplicate
-from apps.evidence.permissions import can_reveal_graphic, can_view_item, visible_items
-from apps.evidence.selectors import evidence_item_for_user
+from apps.evidence.permissions import can_reveal_graphic, visible_items
+from apps.evidence.selectors import viewable_item_or_404
 from apps.evidence.services import evidence_file_access_record
 from apps.incidents.permissions import visible_incidents
 
@@ -191,14 +191,6 @@ def _transfers(events: list[CustodyEvent]) -> list[TransferRow]:
             )
         )
     return rows
-
-
-def _viewable_item(request: HttpRequest, item_id: UUID) -> EvidenceItem:
-    """The item, or 404 whether it does not exist or the user may not see it: existence must not leak."""
-    item = evidence_item_for_user(user=request.user, item_id=item_id)
-    if item is None or not can_view_item(request.user, item):
-        raise Http404
-    return item
 
 
 def _custody_context(request: HttpRequest, item: EvidenceItem) -> dict[str, Any]:
@@ -567,7 +559,7 @@ def item_detail(request: HttpRequest, item_id: UUID) -> HttpResponse:
     Showing the page writes no custody event: the preview is fetched by its own view, and a player's
     original only when the user presses play (preload="none"), which item_original records.
     """
-    item = _viewable_item(request, item_id)
+    item = viewable_item_or_404(user=request.user, item_id=item_id)
     context = _custody_context(request, item)
     context.update(_examination_context(request, item, show_identity=context["show_witness_identity"]))
     context.update(_media_context(item, has_original=context["has_original"], revealed=context["revealed"]))
@@ -578,7 +570,7 @@ def item_detail(request: HttpRequest, item_id: UUID) -> HttpResponse:
 @login_required
 def custody_report(request: HttpRequest, item_id: UUID) -> HttpResponse:
     """The chain-of-custody form of one item, for printing (laid out like a paper form)."""
-    item = _viewable_item(request, item_id)
+    item = viewable_item_or_404(user=request.user, item_id=item_id)
     return render(request, "evidence/custody_report.html", _custody_context(request, item))
 
 
@@ -595,7 +587,7 @@ def _is_revealed(request: HttpRequest, item: EvidenceItem) -> bool:
 
 
 def _archived_original(request: HttpRequest, item_id: UUID) -> EvidenceItem:
-    item = _viewable_item(request, item_id)
+    item = viewable_item_or_404(user=request.user, item_id=item_id)
     if not has_archived_original(item):
         raise Http404(_("This item has no archived file yet."))
     return item
@@ -695,7 +687,7 @@ def item_preview(request: HttpRequest, item_id: UUID, kind: str) -> HttpResponse
     An unblurred preview is recorded as "viewed". Thumbnails are not: lists
     show dozens of them, at a size that serves recognition, not examination.
     """
-    item = _viewable_item(request, item_id)
+    item = viewable_item_or_404(user=request.user, item_id=item_id)
     derivative = derivative_of(item, kind)
     if derivative is None:
         raise Http404
@@ -725,7 +717,7 @@ def item_reveal(request: HttpRequest, item_id: UUID) -> HttpResponse:
 @login_required
 def item_conceal(request: HttpRequest, item_id: UUID) -> HttpResponse:
     """Blur a revealed graphic item again."""
-    item = _viewable_item(request, item_id)
+    item = viewable_item_or_404(user=request.user, item_id=item_id)
     revealed = request.session.get(_REVEALED_SESSION_KEY, [])
     request.session[_REVEALED_SESSION_KEY] = [value for value in revealed if value != str(item.pk)]
     return redirect(f"{item.get_absolute_url()}#media")

@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from apps.accounts.permissions import member_case_ids
 from apps.cases.selectors import case_for_member
 from apps.common.api import PROBLEM_CONTENT_TYPE, FileRenderer, problem_response
-from apps.common.schema import SPARSE_FIELDS
+from apps.common.schema import PROBLEM, SPARSE_FIELDS
 from apps.evidence.file_responses import evidence_file_response
 from apps.exports.enums import ExportStatus
 from apps.exports.models import ExportBundle
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 CASE_ID = OpenApiParameter("case_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The case's id.")
 BUNDLE_ID = OpenApiParameter("bundle_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The bundle's id.")
-PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}  # added by apps.common.schema.add_problem_responses
 
 
 def _lead_case(request: Request, case_id: Any) -> Case:

@@ -28,7 +28,6 @@ from apps.intake.fingerprint import MediaError, extract_video_frame, is_image_ty
 THUMBNAIL_SIZE = 320  # pixels on the longest side
 PREVIEW_SIZE = 1600
 JPEG_QUALITY = 85
-CONTENT_TYPE = DERIVATIVE_CONTENT_TYPE
 
 # Blurring for graphic material: the picture is first reduced to this many
 # pixels on its longest side, which throws away faces, wounds and text, then
@@ -139,5 +138,10 @@ def _write_jpeg(image: Image.Image, *, kind: str, out_dir: Path, blurred: bool) 
         path.unlink(missing_ok=True)
         raise
     return DerivativeFile(
-        kind=kind, path=path, content_type=CONTENT_TYPE, width=image.width, height=image.height, blurred=blurred
+        kind=kind,
+        path=path,
+        content_type=DERIVATIVE_CONTENT_TYPE,
+        width=image.width,
+        height=image.height,
+        blurred=blurred,
     )

@@ -19,7 +19,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from apps.cases.permissions import case_is_open
-from apps.common.schema import SPARSE_FIELDS
+from apps.common.schema import ITEM_ID, SPARSE_FIELDS
 from apps.evidence.models import EvidenceItem
 from apps.evidence.permissions import can_view_item
 from apps.review.filters import ReviewQueueFilter
@@ -61,7 +61,6 @@ if TYPE_CHECKING:
 
     from apps.incidents.models import Incident
 
-ITEM_ID = OpenApiParameter("item_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The evidence item's id.")
 INCIDENT_ID = OpenApiParameter(
     "incident_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The incident's id."
 )
