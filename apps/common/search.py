@@ -24,6 +24,25 @@ from django.db.models.constants import LOOKUP_SEP
 SEARCH_CONFIG = "simple"
 
 
+class _LiteralSearchVector(SearchVector):
+    """A SearchVector whose constants (the configuration, COALESCE's '') are written into the SQL, not bound.
+
+    With server-side binding (config.settings) bound values become $n placeholders, and a prepared statement's
+    generic plan, which PostgreSQL may choose after a few runs, could then not match the vector to an
+    expression index (such as incidents' incident_search_idx, written with those constants): it would compute
+    the vector for every row it reads instead. The constants here are the module's own strings, never a user's.
+    """
+
+    def as_sql(  # type: ignore[override]  # SearchVector.as_sql's own arguments (the stubs give Func's)
+        self, compiler: Any, connection: Any, function: Any = None, template: Any = None
+    ) -> Any:
+        sql, params = super().as_sql(compiler, connection, function=function, template=template)
+        if "%%" in sql or not all(isinstance(value, str) for value in params):
+            return sql, params  # not the plain shape this writes out (a "%" of its own would need escaping)
+        literals = tuple("'{}'".format(str(value).replace("'", "''").replace("%", "%%")) for value in params)
+        return sql % literals, []
+
+
 def _words(query: str) -> list[str]:
     try:
         return shlex.split(query)
@@ -37,7 +56,7 @@ def full_text_search(queryset: QuerySet[Any], *, query: str, fields: Sequence[st
     if not query or not fields:
         return queryset
     if connection.vendor == "postgresql":
-        vector = SearchVector(*fields, config=SEARCH_CONFIG)
+        vector = _LiteralSearchVector(*fields, config=SEARCH_CONFIG)
         search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         if not any(LOOKUP_SEP in name for name in fields):
             # The row's own columns: the condition goes on the queryset itself, where an expression index on

@@ -407,6 +407,27 @@ def test_search_is_answered_by_the_search_index(people: People) -> None:
     assert "incident_search_idx" in plan
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's text search and its index")
+def test_search_index_serves_a_prepared_statements_generic_plan(people: People) -> None:
+    incident(people, "Shelling of a school")
+    # The pages' statements are prepared (config.settings), and after a few runs PostgreSQL may plan one for any
+    # value ("generic"): the vector's constants must be in the statement's text, not among its parameters, or
+    # the plan cannot match the index and computes the vector for every row it reads.
+    queryset = full_text_search(Incident.objects.all(), query="school", fields=SEARCH_FIELDS).values("pk")
+    sql, params = queryset.query.sql_with_params()
+    placeholders = tuple(f"${number}" for number in range(1, len(params) + 1))
+    values = ", ".join("'{}'".format(str(value).replace("'", "''")) for value in params)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE custos_test_search AS {sql % placeholders}")
+        cursor.execute(f"EXPLAIN EXECUTE custos_test_search({values})")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE custos_test_search")
+    assert "incident_search_idx" in plan, plan
+    assert params == ("simple", "school")  # the query's configuration and words: bound
+
+
 def _list_queries(client: Client, **params: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(LIST, params)
