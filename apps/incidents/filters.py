@@ -23,6 +23,7 @@ from drf_spectacular.utils import extend_schema_field
 from apps.evidence.enums import ReviewStatus
 from apps.evidence.models import IncidentLink
 from apps.evidence.permissions import visible_items
+from apps.incidents import type_codes
 from apps.incidents.enums import CasualtyScope, VerificationStatus
 from apps.incidents.models import Allegation, CasualtyFigure, Incident
 from apps.incidents.selectors import incident_type_vocabulary
@@ -111,6 +112,10 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset if end is None else queryset.filter(start_at__lt=end)
 
     def filter_incident_type(self, queryset: QuerySet[Incident], name: str, value: list[str]) -> QuerySet[Incident]:
+        if type_codes.supported(queryset):
+            # The codes in the incident's own row (PostgreSQL): their index combines with the others' (the text
+            # search, the oblast), so only incidents matching all of them are read (type_codes.py).
+            return queryset.filter(type_codes.HasAnyTypeCode(value))
         links = Incident.incident_types.through.objects.filter(incidenttype_id__in=value)
         return queryset.filter(pk__in=links.values("incident_id"))
 

@@ -76,6 +76,8 @@ class Incident(PublicModel):
         _("location precision"), max_length=20, choices=LocationPrecision, default=LocationPrecision.SETTLEMENT
     )
 
+    # On PostgreSQL the incident's row also holds these codes, kept by the database for the list's type filter
+    # (column incident_type_codes, not a field here: apps/incidents/type_codes.py).
     incident_types = models.ManyToManyField(
         IncidentType, related_name="incidents", verbose_name=_("incident types"), blank=True
     )
