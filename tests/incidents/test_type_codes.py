@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from apps.evidence.models import IncidentLink
 from apps.incidents.filters import IncidentFilter
 from apps.incidents.models import Incident, IncidentType
-from apps.incidents.type_codes import HasAnyTypeCode
+from apps.incidents.type_codes import HasAnyTypeCode, TypeCodes
 from tests.factories import EvidenceItemFactory, IncidentFactory
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL column and its triggers")
@@ -119,6 +119,16 @@ def test_the_condition_names_its_table_inside_a_subquery(kinds: list[IncidentTyp
     assert list(IncidentLink.objects.filter(incident__in=typed)) == [link]
     with pytest.raises(TypeError):
         IncidentLink.objects.filter(HasAnyTypeCode([kinds[0].code]))
+
+
+@pytest.mark.django_db
+def test_the_codes_are_read_as_a_sorted_list(kinds: list[IncidentType]) -> None:
+    made, untyped = IncidentFactory(), IncidentFactory()
+    made.incident_types.set([kinds[2], kinds[0]])
+    read = dict(Incident.objects.filter(pk__in=[made.pk, untyped.pk]).values_list("pk", TypeCodes()))
+    assert read == {made.pk: [kinds[0].code, kinds[2].code], untyped.pk: []}
+    with pytest.raises(TypeError):
+        IncidentLink.objects.values(codes=TypeCodes())
 
 
 @pytest.mark.django_db(transaction=True)
