@@ -2,8 +2,8 @@
 
 migrations/0005_incident_type_codes.py adds the column ``incident_type_codes`` (text[], with a GIN index) and
 the triggers that keep it equal to the incident's links in the many-to-many table. It is not a model field (the
-ORM must never write it); the expressions here are the one way the code reads it. SQLite has no such column: callers
-check ``supported`` and join the many-to-many table there.
+ORM must never write it); the expressions here are the one way the code reads it. SQLite has no such column:
+callers check ``supported`` and read the many-to-many table there.
 """
 
 from __future__ import annotations
