@@ -61,9 +61,13 @@ class RangeNotSatisfiableError(Exception):
     """The request asks for bytes beyond the end of the file (answered 416, nothing sent and nothing recorded)."""
 
     def __init__(self, size: int) -> None:
-        self.content_range = f"bytes */{size}"  # the 416 answer's Content-Range header
-        super().__init__(self.content_range)
+        super().__init__(f"bytes */{size}")
         self.size = size
+
+    @property
+    def content_range(self) -> str:
+        """The 416 answer's Content-Range header."""
+        return f"bytes */{self.size}"
 
 
 def requested_byte_range(request: HttpRequest, size: int) -> ByteRange | None:

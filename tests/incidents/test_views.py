@@ -393,13 +393,18 @@ def test_the_count_stops_ahead_of_the_page_and_says_more(people: People, monkeyp
     assert len(titles(client.get(LIST, {"sort": "title", "page": "nonsense"}))) == 25
 
 
+def _search_sql(words: str) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and parameters of the condition the list's search writes, alone."""
+    queryset = full_text_search(Incident.objects.all(), query=words, fields=SEARCH_FIELDS).values("pk")
+    return queryset.query.sql_with_params()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's text search and its index")
 def test_search_is_answered_by_the_search_index(people: People) -> None:
     incident(people, "Shelling of a school")
     # The condition the list's search writes, alone: with sequential scans off, PostgreSQL can answer it only
     # from an index whose expression is exactly that text vector.
-    queryset = full_text_search(Incident.objects.all(), query="school", fields=SEARCH_FIELDS).values("pk")
-    sql, params = queryset.query.sql_with_params()
+    sql, params = _search_sql("school")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
@@ -413,8 +418,7 @@ def test_search_index_serves_a_prepared_statements_generic_plan(people: People) 
     # The pages' statements are prepared (config.settings), and after a few runs PostgreSQL may plan one for any
     # value ("generic"): the vector's constants must be in the statement's text, not among its parameters, or
     # the plan cannot match the index and computes the vector for every row it reads.
-    queryset = full_text_search(Incident.objects.all(), query="school", fields=SEARCH_FIELDS).values("pk")
-    sql, params = queryset.query.sql_with_params()
+    sql, params = _search_sql("school")
     placeholders = tuple(f"${number}" for number in range(1, len(params) + 1))
     values = ", ".join("'{}'".format(str(value).replace("'", "''")) for value in params)
     with connection.cursor() as cursor:
@@ -429,7 +433,7 @@ def test_search_index_serves_a_prepared_statements_generic_plan(people: People) 
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
-def test_a_page_of_a_search_does_not_walk_the_case_testing_each_incident(people: People) -> None:
+def test_a_searchs_page_does_not_walk_the_start_time_index_testing_each_incident(people: People) -> None:
     # A word in one incident of twelve, in an oblast of half of them, in a case of 12,000 (bench/pages.py's shape,
     # smaller). Asked for a page of 25, PostgreSQL 15 once chose to walk the case's start-time index, testing every
     # incident against the search until it had counted the matches (370 ms on the benchmark's 100,000), because
